@@ -1,0 +1,1 @@
+"""The ``gridboard`` command line."""
