@@ -20,8 +20,10 @@ def create_app(cfg: Config | None = None) -> dash.Dash:
     from api.version import version_blueprint
     from queries.cache import init_caches
     from queries.db import configure
+    from queries.guard import set_query_timeout
 
     configure(cfg.db_url)
+    set_query_timeout(cfg.query_timeout_ms)
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -36,6 +38,7 @@ def create_app(cfg: Config | None = None) -> dash.Dash:
     server = app.server
     server.config["GRIDBOARD"] = cfg
     init_caches(server, cfg.cache_redis_url)
+    add_server_timing(server)
     server.register_blueprint(geo_blueprint)
     server.register_blueprint(version_blueprint)
     for module in PAGES:
@@ -43,6 +46,24 @@ def create_app(cfg: Config | None = None) -> dash.Dash:
     from dashboards.shell import make_shell
     app.layout = make_shell
     return app
+
+
+def add_server_timing(server) -> None:
+    """``Server-Timing: app;dur=…`` on every response, so a browser can split server from client time."""
+    from time import perf_counter
+
+    from flask import g
+
+    @server.before_request
+    def _start_timer():
+        g.gridboard_t0 = perf_counter()
+
+    @server.after_request
+    def _server_timing(response):
+        t0 = g.get("gridboard_t0")
+        if t0 is not None:
+            response.headers["Server-Timing"] = f"app;dur={(perf_counter() - t0) * 1000:.1f}"
+        return response
 
 
 def create_server():

@@ -113,6 +113,7 @@ def seed_demo(engine, *, cases: int, days: int, random_seed: int, now: datetime,
     from queries.seed import seed_activity
     from queries.tree import tree_exists
     from queries.tree import replace_tree
+    from queries.cache import clear_geo_cache
     from queries.wipe import wipe_all
 
     t0 = time.perf_counter()
@@ -130,6 +131,7 @@ def seed_demo(engine, *, cases: int, days: int, random_seed: int, now: datetime,
         t1 = time.perf_counter()
         counts.update(seed_activity(conn, now=now, cases=cases, days=days, seed=random_seed,
                                     progress=_progress_bar()))
+    clear_geo_cache()
     t_act = time.perf_counter() - t1
     click.echo(f"geometry {t_geo:.1f} s, activity {t_act:.1f} s for {cases:,} cases "
                f"({cases / max(t_act, 1e-9):,.0f} cases/s), total {time.perf_counter() - t0:.1f} s", err=True)
@@ -157,6 +159,7 @@ def import_boundaries(ctx, file, code_field, name_field, village_field, township
     from geo.importer import BoundaryError, read_boundaries
     from geo.layers import build_layers
     from queries.migrate import upgrade
+    from queries.cache import clear_geo_cache
     from queries.tree import replace_tree
     from queries.version import bump_version
 
@@ -176,6 +179,7 @@ def import_boundaries(ctx, file, code_field, name_field, village_field, township
         with engine.begin() as conn:
             counts = replace_tree(conn, tree, layers)
             bump_version(conn, _now(None))
+        clear_geo_cache()
     except ValueError as exc:
         raise click.ClickException(f"{file}: {exc}") from None
     click.echo(report.summary())

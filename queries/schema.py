@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index,
-    Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
+    Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint, text,
 )
 
 metadata = MetaData(naming_convention={
@@ -147,6 +147,9 @@ case = Table(
     # open cases are a few percent of all: overdue and reminder-due scans use these
     Index("ix_case_open_deadline", "closed_at", "deadline"),
     Index("ix_case_node_township", "node", "township_code"),
+    *[Index(f"ix_case_open_{col.split('_')[0]}", col, "deadline",
+            sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL"))
+      for col in ("township_code", "village_code", "grid_code")],
 )
 
 case_event = Table(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 05:12:36.102131
+Create Date: 2026-11-21 05:43:09.531196
 """
 from alembic import op
 import sqlalchemy as sa
@@ -229,6 +229,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_case_grid_created', ['grid_code', 'created_at'], unique=False)
         batch_op.create_index('ix_case_node_township', ['node', 'township_code'], unique=False)
         batch_op.create_index('ix_case_open_deadline', ['closed_at', 'deadline'], unique=False)
+        batch_op.create_index('ix_case_open_grid', ['grid_code', 'deadline'], unique=False, sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
+        batch_op.create_index('ix_case_open_township', ['township_code', 'deadline'], unique=False, sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
+        batch_op.create_index('ix_case_open_village', ['village_code', 'deadline'], unique=False, sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
         batch_op.create_index('ix_case_township_created', ['township_code', 'created_at'], unique=False)
         batch_op.create_index('ix_case_village_created', ['village_code', 'created_at'], unique=False)
 
@@ -293,6 +296,9 @@ def downgrade() -> None:
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_index('ix_case_village_created')
         batch_op.drop_index('ix_case_township_created')
+        batch_op.drop_index('ix_case_open_village', sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
+        batch_op.drop_index('ix_case_open_township', sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
+        batch_op.drop_index('ix_case_open_grid', sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
         batch_op.drop_index('ix_case_open_deadline')
         batch_op.drop_index('ix_case_node_township')
         batch_op.drop_index('ix_case_grid_created')

@@ -1,0 +1,1 @@
+"""HTTP routes beside the Dash pages (map layers, data version; later the intake API)."""

@@ -1,0 +1,1 @@
+"""Dash pages and components. No SQL here."""

@@ -1,0 +1,109 @@
+"""The cases behind a number: a sortable, paged table and the trail of the selected case."""
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, callback, ctx, dash_table, html, no_update
+
+from dashboards.components import app_now, error_box, guarded, resolve_window
+from dashboards.i18n import EVENT_TEXT, LEVEL_TEXT, NODE_TEXT, RATING_TEXT, t
+from queries.caselist import case_list, case_trail
+from queries.scope import Scope
+from queries.taxonomy import category_label
+
+PAGE_SIZE = 15
+SORTABLE = {"id": "id", "created_at": "created_at", "category": "category", "grid_name": "grid_code",
+            "node": "node", "level": "level", "deadline": "deadline", "rating": "rating"}
+COLUMNS = ("id", "created_at", "category", "title", "grid_name", "node", "level", "deadline", "rating")
+COLUMN_TEXT = {
+    "id": ("编号", "No."), "created_at": ("受理时间", "Received"), "category": ("类别", "Category"),
+    "title": ("诉求", "Request"), "grid_name": ("网格", "Grid"), "node": ("节点", "Node"),
+    "level": ("层级", "Level"), "deadline": ("办结时限", "Deadline"), "rating": ("评价", "Rating"),
+}
+FILTER_TEXT = {
+    "open_now": ("当前在办", "Open now"), "overdue_now": ("当前超时", "Overdue now"),
+    "received_in_window": ("期间受理", "Received in period"), "dissatisfied": ("不满意", "Dissatisfied"),
+    "escalated": ("上报案件", "Escalated"), "reminder_due": ("待提醒", "Reminder due"),
+}
+
+
+def make_case_drawer(lang: str):
+    return html.Aside(id="case-drawer", className="gb-drawer", hidden=True, children=[
+        html.Div([html.H2(id="case-drawer-title", className="gb-card-title"),
+                  html.Button(t("close", lang), id="case-drawer-close", className="gb-button", n_clicks=0)],
+                 className="gb-card-head"),
+        html.Div(id="case-filter", hidden=True),
+        dash_table.DataTable(
+            id="case-table", page_action="custom", sort_action="custom", sort_mode="single",
+            page_current=0, page_size=PAGE_SIZE, row_selectable=False, cell_selectable=True,
+            columns=[{"name": t(c, lang, COLUMN_TEXT), "id": c} for c in COLUMNS],
+            style_as_list_view=True, style_cell={"fontFamily": "inherit", "padding": "6px 8px",
+                                                 "textAlign": "left", "maxWidth": 260,
+                                                 "overflow": "hidden", "textOverflow": "ellipsis"},
+            style_header={"fontWeight": 600}),
+        html.Div(id="case-trail", className="gb-trail"),
+    ])
+
+
+@callback(Output("case-drawer", "hidden"), Output("case-filter", "children"), Output("case-table", "page_current"),
+          Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("nodes", "clickData"),
+          Input("case-drawer-close", "n_clicks"), prevent_initial_call=True)
+def open_drawer(_tiles, node_click, _close):
+    trig = ctx.triggered_id
+    if trig == "case-drawer-close":
+        return True, no_update, no_update
+    if trig == "nodes" and node_click:
+        key = node_click["points"][0].get("customdata")
+        filt = {"overdue": "overdue_now", "escalated": "escalated"}.get(key, f"node:{key}")
+        return False, filt, 0
+    if isinstance(trig, dict) and any(ctx.triggered[i]["value"] for i in range(len(ctx.triggered))):
+        return False, trig["filter"], 0
+    return no_update, no_update, no_update
+
+
+def _label(filt: str, lang: str) -> str:
+    if filt.startswith("node:"):
+        return t(filt[5:], lang, NODE_TEXT)
+    return t(filt, lang, FILTER_TEXT)
+
+
+@callback(Output("case-table", "data"), Output("case-table", "page_count"), Output("case-drawer-title", "children"),
+          Input("case-filter", "children"), Input("case-table", "page_current"), Input("case-table", "sort_by"),
+          Input("data-version", "data"), State("view", "data"), State("window-choice", "value"),
+          State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
+@guarded(lambda lang: ([], 0, error_box(lang)))
+def load_cases(filt, page, sort_by, _version, view, choice, start, end):
+    if not filt:
+        return no_update, no_update, no_update
+    lang = view["lang"]
+    sort = (sort_by or [{"column_id": "created_at", "direction": "desc"}])[0]
+    df, total = case_list(Scope.from_dict(view["scope"]), resolve_window(choice, start, end), filt,
+                          SORTABLE.get(sort["column_id"], "created_at"), sort["direction"] == "desc", page or 0,
+                          PAGE_SIZE, now=app_now())
+    rows = []
+    for r in df.to_dict("records"):
+        rows.append({
+            "id": r["id"], "created_at": f"{r['created_at']:%m-%d %H:%M}",
+            "category": category_label(r["category"], lang), "title": r.get("title") or "",
+            "grid_name": r.get("grid_name") or r.get("grid_code"), "node": t(r["node"], lang, NODE_TEXT),
+            "level": t(r["level"], lang, LEVEL_TEXT), "deadline": f"{r['deadline']:%m-%d %H:%M}",
+            "rating": t(r["rating"], lang, RATING_TEXT) if r.get("rating") else "",
+        })
+    pages = max(1, -(-total // PAGE_SIZE))
+    return rows, pages, f"{t('case_list', lang)} · {_label(filt, lang)} · {total:,}"
+
+
+@callback(Output("case-trail", "children"), Input("case-table", "active_cell"), State("case-table", "data"),
+          State("view", "data"), prevent_initial_call=True)
+@guarded(error_box)
+def show_trail(cell, rows, view):
+    if not cell or not rows or cell["row"] >= len(rows):
+        return no_update
+    lang = view["lang"]
+    case_id = rows[cell["row"]]["id"]
+    events = case_trail(case_id, Scope.from_dict(view["scope"])).events
+    items = [html.Li([html.Span(f"{e['at']:%m-%d %H:%M}", className="gb-trail-at"),
+                      html.Span(t(e["kind"], lang, EVENT_TEXT), className="gb-trail-kind"),
+                      html.Span(t(e["level"], lang, LEVEL_TEXT), className="gb-trail-level"),
+                      html.Span(" · ".join(x for x in (e.get("department"), e.get("actor"), e.get("note")) if x),
+                                className="gb-trail-note")])
+             for e in events.to_dict("records")]
+    return [html.H3(f"{t('trail', lang)} #{case_id}"), html.Ol(items)]

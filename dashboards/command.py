@@ -1,0 +1,218 @@
+"""The command view: map, KPIs, node counts, trend, categories, ranking, party.
+
+Every page (city, township, village, grid) renders ``make_command_view`` for its
+scope; the callbacks below serve all of them.  The URL is the state: path =
+scope, ``?w=`` window, ``?m=`` map metric, ``?lang=`` language.  Picking a
+metric or a window rewrites the query string in place (history.replaceState)
+so that refresh, bookmarks and shared links land on the same view.
+"""
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+
+from dashboards import caseview, figures, partyview  # noqa: F401  (their callbacks serve this view)
+from dashboards.caseview import make_case_drawer
+from dashboards.mapview import base_figure, value_patch
+from dashboards.components import (WINDOW_CHOICES, app_now, error_box, guarded, href, make_breadcrumb,
+                                   make_card, make_graph, resolve_window, scope_path)
+from dashboards.i18n import fmt_int, fmt_minutes, fmt_pct, norm_lang, t
+from queries.areas import area_name
+from queries.cases import category_ranking, children_ranking, kpis, node_counts, open_now, trend
+from queries.mapdata import METRICS, map_values
+from queries.scope import Scope
+from queries.taxonomy import category_label
+
+DEFAULT_METRIC = "open"
+METRIC_BY_CODE = {m.code: m for m in METRICS}
+VIEW_INPUTS = [Input("view", "data"), Input("window-choice", "value"), Input("window-range", "start_date"),
+               Input("window-range", "end_date")]
+
+
+def metric_dict(code: str, lang: str) -> dict:
+    m = METRIC_BY_CODE.get(code) or METRIC_BY_CODE[DEFAULT_METRIC]
+    return {"code": m.code, "label": m.label_zh if lang == "zh" else m.label_en, "kind": m.kind,
+            "higher_is_better": bool(m.higher_is_better)}
+
+
+def make_command_view(scope: Scope, query: dict):
+    lang = norm_lang(query.get("lang"))
+    window_choice = query.get("w") if query.get("w") in WINDOW_CHOICES else "7d"
+    metric = query.get("m") if query.get("m") in METRIC_BY_CODE else DEFAULT_METRIC
+    info = area_name(scope)
+    other_lang = "en" if lang == "zh" else "zh"
+    header = html.Header(className="gb-header", children=[
+        html.Div([html.Div(t("app_title", lang), className="gb-title"),
+                  make_breadcrumb([dict(zip(("level", "code", "name", "name_en"), c)) for c in info["chain"]],
+                                  query, lang)], className="gb-header-left"),
+        html.Div(className="gb-controls", children=[
+            dcc.RadioItems(id="window-choice", value=window_choice, className="gb-segmented", inline=True,
+                           options=[{"label": t(c, lang), "value": c} for c in WINDOW_CHOICES]),
+            dcc.DatePickerRange(id="window-range", start_date=query.get("from"), end_date=query.get("to"),
+                                display_format="YYYY-MM-DD", className="gb-range",
+                                style={"display": "inline-block" if window_choice == "custom" else "none"}),
+            dcc.Link("English" if lang == "zh" else "中文", id="lang-switch", className="gb-lang",
+                     href=href(scope.level, scope.code, {**query, "lang": other_lang})),
+            html.Div(id="as-of", className="gb-asof"),
+        ]),
+    ])
+    map_card = make_card(
+        t("metric", lang),
+        make_graph("map", "calc(100vh - 250px)", clear_on_unhover=True),
+        extra=dcc.RadioItems(id="metric", value=metric, className="gb-segmented gb-metrics", inline=True,
+                             options=[{"label": metric_dict(m.code, lang)["label"], "value": m.code}
+                                      for m in METRICS]),
+        class_name="gb-map-card")
+    side = html.Div(className="gb-side", children=[
+        html.Div(id="kpis", className="gb-kpis"),
+        make_card(t("node_counts", lang), make_graph("nodes", "210px")),
+        make_card(t("ranking", lang), make_graph("ranking", "440px"), card_id="ranking-card"),
+    ])
+    lower = html.Div(className="gb-row", children=[
+        make_card(t("trend", lang), make_graph("trend", "260px")),
+        make_card(t("categories", lang), make_graph("categories", "260px")),
+        make_card(t("party", lang), html.Div(id="party", className="gb-party")),
+    ])
+    return html.Div(className="gb-page", children=[
+        dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang, "query": query}),
+        header,
+        html.Main(className="gb-main", children=[map_card, side]),
+        lower,
+        make_case_drawer(lang),
+    ])
+
+
+# --- callbacks -------------------------------------------------------------------
+
+def _scope(view) -> Scope:
+    return Scope.from_dict(view["scope"])
+
+
+@callback(Output("map", "figure"), *VIEW_INPUTS, Input("metric", "value"), Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+def update_map(view, choice, start, end, metric_code, _version):
+    """Full figure when the view changes; a Patch of the values on a recolour or refresh."""
+    scope, lang = _scope(view), view["lang"]
+    metric = metric_dict(metric_code, lang)
+    values = map_values(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
+    if ctx.triggered_id in ("metric", "data-version", "window-choice", "window-range"):
+        return value_patch(scope, values, metric, lang)
+    return base_figure(scope, values, metric, lang)
+
+
+@callback(Output("kpis", "children"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(error_box)
+def update_kpis(view, choice, start, end, _version):
+    scope, lang = _scope(view), view["lang"]
+    window = resolve_window(choice, start, end)
+    k, now_counts = kpis(scope, window), open_now(scope, app_now())
+
+    def tile(key, value, sub, filt, tone=""):
+        return html.Button([html.Div(t(key, lang), className="gb-tile-label"),
+                            html.Div(value, className="gb-tile-value"),
+                            html.Div(sub, className="gb-tile-sub")],
+                           id={"type": "open-cases", "filter": filt}, className=f"gb-tile {tone}".strip(),
+                           n_clicks=0, title=t("case_list", lang))
+
+    sat_basis = f"{t('basis', lang)} {fmt_int(k.rated, lang)}"
+    return [
+        tile("open", fmt_int(now_counts.open, lang), t("now_label", lang), "open_now"),
+        tile("overdue", fmt_int(now_counts.overdue, lang),
+             f"{t('reminder_due', lang)} {fmt_int(now_counts.reminder_due, lang)}", "overdue_now",
+             "gb-bad" if now_counts.overdue else ""),
+        tile("closure_rate", fmt_pct(k.closure_rate, lang),
+             f"{fmt_int(k.closed_of_received, lang)} / {fmt_int(k.received, lang)}", "received_in_window"),
+        tile("satisfaction_rate", fmt_pct(k.satisfaction_rate, lang), sat_basis, "dissatisfied"),
+        tile("response_mean", fmt_minutes(k.response_mean_min, lang),
+             f"P90 ≈ {fmt_minutes(k.response_p90_min, lang)}", "received_in_window"),
+    ]
+
+
+@callback(Output("nodes", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+def update_nodes(view, choice, start, end, _version):
+    scope = _scope(view)
+    window = resolve_window(choice, start, end)
+    return figures.node_figure(node_counts(scope, window), open_now(scope, app_now()), view["lang"])
+
+
+@callback(Output("trend", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+def update_trend(view, choice, start, end, _version):
+    return figures.trend_figure(trend(_scope(view), resolve_window(choice, start, end)), view["lang"])
+
+
+@callback(Output("categories", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+def update_categories(view, choice, start, end, _version):
+    df = category_ranking(_scope(view), resolve_window(choice, start, end))
+    labels = {c: category_label(c, view["lang"]) for c in df["category"]}
+    return figures.category_figure(df, labels, view["lang"])
+
+
+@callback(Output("ranking", "figure"), *VIEW_INPUTS, Input("metric", "value"), Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+def update_ranking(view, choice, start, end, metric_code, _version):
+    scope, lang = _scope(view), view["lang"]
+    if scope.child_level is None:
+        return figures.empty_figure(t("no_data", lang))
+    metric = metric_dict(metric_code, lang)
+    df = children_ranking(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
+    df = df.assign(label=[(e if lang == "en" and e else z) for z, e in zip(df["name"], df.get("name_en", df["name"]))])
+    return figures.ranking_figure(df, metric, lang)
+
+
+@callback(Output("as-of", "children"), Input("view", "data"), Input("data-version", "data"))
+def update_as_of(view, _version):
+    return f"{t('data_as_of', view['lang'])} {app_now():%Y-%m-%d %H:%M}"
+
+
+@callback(Output("window-range", "style"), Input("window-choice", "value"))
+def show_range(choice):
+    return {"display": "inline-block" if choice == "custom" else "none"}
+
+
+@callback(Output("nav", "href"), Input("map", "clickData"), Input("ranking", "clickData"),
+          State("view", "data"), State("metric", "value"), State("window-choice", "value"),
+          State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
+def drill(map_click, ranking_click, view, metric, choice, start, end):
+    """A click on a grid (or a ranked child) opens the next level down."""
+    scope = _scope(view)
+    child = scope.child_level
+    if child is None:
+        return no_update
+    if ctx.triggered_id == "map" and map_click:
+        target = map_click["points"][0].get("customdata", [None])[0]
+    elif ctx.triggered_id == "ranking" and ranking_click:
+        target = ranking_click["points"][0].get("customdata")
+    else:
+        return no_update
+    if not target:
+        return no_update
+    query = {"lang": view["lang"], "m": metric, "w": choice}
+    if choice == "custom" and start and end:
+        query.update({"from": start[:10], "to": end[:10]})
+    return href(child, target, query)
+
+
+# Keep the URL in step with the pickers without reloading the page.
+clientside_callback(
+    """
+    function(metric, choice, start, end) {
+        const url = new URL(window.location.href);
+        url.searchParams.set('m', metric);
+        url.searchParams.set('w', choice);
+        if (choice === 'custom' && start && end) {
+            url.searchParams.set('from', start.slice(0, 10));
+            url.searchParams.set('to', end.slice(0, 10));
+        } else { url.searchParams.delete('from'); url.searchParams.delete('to'); }
+        window.history.replaceState(window.history.state, '', url.toString());
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output("metric", "className"),
+    Input("metric", "value"), Input("window-choice", "value"),
+    Input("window-range", "start_date"), Input("window-range", "end_date"),
+    prevent_initial_call=True,
+)
+
+__all__ = ["make_command_view", "scope_path", "ALL"]

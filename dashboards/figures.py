@@ -1,0 +1,205 @@
+"""Figure builders: plain data in, Plotly figure dicts out. No queries here.
+
+The map is the expensive one: its geometry travels by URL (the browser fetches
+and caches the GeoJSON once per level), and a recolour sends a ``Patch`` of
+the values only (see ``map_patch``).
+"""
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+from dash import Patch
+
+from dashboards.i18n import NODE_KEYS, NODE_TEXT, fmt_pct, t
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+INK = "#1f2a37"
+MUTED = "#6b7280"
+ACCENT = "#c62828"
+GOOD = "#2e7d32"
+BASE_LAYOUT = dict(
+    font=dict(family=FONT, size=13, color=INK),
+    margin=dict(l=8, r=8, t=8, b=8),
+    paper_bgcolor="rgba(0,0,0,0)",
+    plot_bgcolor="rgba(0,0,0,0)",
+    showlegend=False,
+)
+# red always means "needs attention": reversed for metrics where high is good
+ATTENTION = [[0.0, "#fff7e6"], [0.35, "#fdd49e"], [0.65, "#fc8d59"], [1.0, "#b30000"]]
+GOOD_HIGH = [[0.0, "#b30000"], [0.35, "#fc8d59"], [0.7, "#fdd49e"], [1.0, "#edf8e9"]]
+MIN_N_FOR_RATE = 10   # a rate on fewer cases is drawn faded and labelled "n = …"
+
+
+def empty_figure(message: str) -> dict:
+    fig = go.Figure(layout=BASE_LAYOUT)
+    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False),
+                      annotations=[dict(text=message, showarrow=False, font=dict(size=15, color=MUTED),
+                                        xref="paper", yref="paper", x=0.5, y=0.5)])
+    return fig.to_plotly_json()
+
+
+def node_figure(counts, open_now, lang: str) -> dict:
+    """Bars of the five nodes (cases received in the window, by current node) + overdue and escalated."""
+    keys = list(NODE_KEYS) + ["overdue", "escalated"]
+    values = [getattr(counts, k) for k in NODE_KEYS] + [open_now.overdue, counts.escalated]
+    colors = ["#5b8def"] * 4 + [GOOD, ACCENT, "#8e24aa"]
+    fig = go.Figure(go.Bar(
+        x=[t(k, lang, NODE_TEXT) for k in keys], y=values, marker_color=colors,
+        text=[f"{v:,}" for v in values], textposition="outside", cliponaxis=False,
+        customdata=keys, hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    fig.update_layout(**BASE_LAYOUT, yaxis=dict(visible=False), bargap=0.35,
+                      xaxis=dict(tickfont=dict(size=13)))
+    fig.update_layout(margin=dict(l=8, r=8, t=24, b=8))
+    return fig.to_plotly_json()
+
+
+def trend_figure(df, lang: str) -> dict:
+    if df is None or len(df) == 0:
+        return empty_figure(t("no_data", lang))
+    fig = go.Figure()
+    fig.add_scatter(x=df["day"], y=df["new"], name=t("new", lang), mode="lines+markers",
+                    line=dict(color="#5b8def", width=2.5), marker=dict(size=5))
+    fig.add_scatter(x=df["day"], y=df["closed"], name=t("closed_per_day", lang), mode="lines+markers",
+                    line=dict(color=GOOD, width=2.5), marker=dict(size=5))
+    fig.update_layout(**{**BASE_LAYOUT, "showlegend": True}, hovermode="x unified",
+                      legend=dict(orientation="h", y=1.12, x=0),
+                      xaxis=dict(showgrid=False, tickformat="%m-%d"),
+                      yaxis=dict(gridcolor="#eceff3", rangemode="tozero"))
+    fig.update_layout(margin=dict(l=36, r=8, t=28, b=28))
+    return fig.to_plotly_json()
+
+
+def category_figure(df, labels: dict, lang: str, top: int = 11) -> dict:
+    if df is None or len(df) == 0 or df["created"].sum() == 0:
+        return empty_figure(t("no_data", lang))
+    d = df.head(top).iloc[::-1]
+    names = [labels.get(c, c) for c in d["category"]]
+    fig = go.Figure(go.Bar(
+        x=d["created"], y=names, orientation="h", marker_color="#5b8def", customdata=d["category"],
+        text=[f"{v:,} · {s * 100:.0f}%" for v, s in zip(d["created"], d["share"])], textposition="auto",
+        hovertemplate="%{y}: %{x:,}<extra></extra>"))
+    fig.update_layout(**BASE_LAYOUT, xaxis=dict(visible=False), yaxis=dict(automargin=True))
+    return fig.to_plotly_json()
+
+
+def format_metric(value, kind: str, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if kind == "rate":
+        return fmt_pct(value, lang)
+    if kind == "minutes":
+        return f"{value:.0f}"
+    return f"{value:,.0f}"
+
+
+def ranking_figure(df, metric: dict, lang: str, top: int = 20) -> dict:
+    """Children of the scope ranked by the metric; low-basis rates are greyed and say n."""
+    if df is None or len(df) == 0:
+        return empty_figure(t("no_data", lang))
+    d = df.dropna(subset=["value"]).head(top).iloc[::-1]
+    if len(d) == 0:
+        return empty_figure(t("no_data", lang))
+    is_rate = metric["kind"] == "rate"
+    colors = ["#c0c6cf" if is_rate and n < MIN_N_FOR_RATE else "#5b8def" for n in d["n"]]
+    text = [format_metric(v, metric["kind"], lang) + (f"  (n = {n:,})" if is_rate else "")
+            for v, n in zip(d["value"], d["n"])]
+    fig = go.Figure(go.Bar(x=d["value"], y=d["label"], orientation="h", marker_color=colors, text=text,
+                           textposition="outside", cliponaxis=False, textfont=dict(size=12),
+                           customdata=d["code"], hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.update_layout(**BASE_LAYOUT, xaxis=dict(visible=False, range=[0, float(d["value"].max()) * 1.45 or 1]),
+                      yaxis=dict(automargin=True), bargap=0.25)
+    return fig.to_plotly_json()
+
+
+# --- the map --------------------------------------------------------------
+
+def _metric_arrays(values, ns, metric: dict):
+    """z, per-grid opacity and the hover note for one metric (the part a recolour sends)."""
+    is_rate = metric["kind"] == "rate"
+    z, opacity, note = [], [], []
+    for v, n in zip(values, ns):
+        missing = v is None or (isinstance(v, float) and math.isnan(v))
+        z.append(None if missing else (round(v, 4) if is_rate else round(v, 1)))
+        few = is_rate and (n or 0) < MIN_N_FOR_RATE
+        opacity.append(0.25 if missing or few else 0.9)
+        note.append(f"n = {int(n or 0)}" if is_rate else "")
+    return z, opacity, note
+
+
+def _color_range(z, metric: dict, ns) -> tuple[float, float]:
+    """Colour range over the grids with an adequate basis, so a few tiny samples do not stretch it."""
+    good = [v for v, n in zip(z, ns) if v is not None and (metric["kind"] != "rate" or (n or 0) >= MIN_N_FOR_RATE)]
+    if not good:
+        return (0.0, 1.0)
+    lo, hi = min(good), max(good)
+    if metric["kind"] == "count":
+        lo = 0.0
+    if hi <= lo:
+        hi = lo + 1.0
+    return (lo, hi)
+
+
+def map_figure(base, values, ns, metric: dict, layer_url: str, border_url: str | None,
+               view: dict, lang: str) -> dict:
+    """The full map figure: sent when the scope changes, then only patched."""
+    z, opacity, note = _metric_arrays(values, ns, metric)
+    lo, hi = _color_range(z, metric, ns)
+    colorscale = GOOD_HIGH if metric["higher_is_better"] else ATTENTION
+    hover = map_hover(metric, lang)
+    trace = go.Choroplethmap(
+        geojson=layer_url, featureidkey="properties.id", locations=list(base["code"]), z=z,
+        text=[f"  ({x})" if x else "" for x in note], zmin=lo, zmax=hi,
+        customdata=list(zip(base["target"], base["label"], base["worker"])),
+        colorscale=colorscale, marker=dict(opacity=opacity, line=dict(width=0.4, color="#ffffff")),
+        hovertemplate=hover, colorbar=dict(thickness=10, len=0.6, x=0.99, tickformat=".0%" if
+                                           metric["kind"] == "rate" else ",.0f"),
+    )
+    layers = []
+    if border_url:
+        layers.append(dict(sourcetype="geojson", source=border_url, type="line", color="#1f2a37",
+                           line=dict(width=1.6), below=""))
+    fig = go.Figure(trace)
+    fig.update_layout(**BASE_LAYOUT, uirevision=view["key"], map=dict(
+        style="white-bg", center=dict(lon=view["lon"], lat=view["lat"]), zoom=view["zoom"], layers=layers))
+    if view.get("points") is not None and len(view["points"]):
+        pts = view["points"]
+        fig.add_scattermap(lon=pts["lon"], lat=pts["lat"], mode="markers",
+                           marker=dict(size=9, color=pts["color"]), text=pts["text"],
+                           hovertemplate="%{text}<extra></extra>")
+    return fig.to_plotly_json()
+
+
+def map_hover(metric: dict, lang: str) -> str:
+    fmt = {"rate": ":.1%", "minutes": ":.0f", "count": ":,.0f"}[metric["kind"]]
+    unit = f" {t('minutes', lang)}" if metric["kind"] == "minutes" else ""
+    return ("<b>%{customdata[1]}</b><br>" + t("worker", lang) + ": %{customdata[2]}<br>"
+            + metric["label"] + ": %{z" + fmt + "}" + unit + "%{text}<extra></extra>")
+
+
+def map_patch(values, ns, metric: dict, lang: str) -> Patch:
+    """A recolour: only z, the faded-low-basis opacities, the n notes and the colour range."""
+    z, opacity, note = _metric_arrays(values, ns, metric)
+    lo, hi = _color_range(z, metric, ns)
+    p = Patch()
+    p["data"][0]["z"] = z
+    p["data"][0]["zmin"] = lo
+    p["data"][0]["zmax"] = hi
+    p["data"][0]["marker"]["opacity"] = opacity
+    p["data"][0]["text"] = [f"  ({x})" if x else "" for x in note]
+    p["data"][0]["colorscale"] = GOOD_HIGH if metric["higher_is_better"] else ATTENTION
+    p["data"][0]["colorbar"]["tickformat"] = ".0%" if metric["kind"] == "rate" else ",.0f"
+    p["data"][0]["hovertemplate"] = map_hover(metric, lang)
+    return p
+
+
+def fit_view(bounds: tuple[float, float, float, float], key: str, width_px: int = 880,
+             height_px: int = 680) -> dict:
+    """Centre and zoom that fit ``bounds`` (minx, miny, maxx, maxy) in a map of about that size."""
+    minx, miny, maxx, maxy = bounds
+    lon_span = max(maxx - minx, 1e-4)
+    lat_mid = math.radians((miny + maxy) / 2)
+    lat_span = max((maxy - miny) / max(math.cos(lat_mid), 0.2), 1e-4)
+    # MapLibre's zoom z shows 360 degrees in 512 * 2**z pixels
+    zoom = min(math.log2(360 * width_px / (512 * lon_span)), math.log2(360 * height_px / (512 * lat_span)))
+    return {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2, "zoom": round(zoom - 0.05, 2), "key": key}

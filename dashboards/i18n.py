@@ -1,0 +1,114 @@
+"""Chinese labels by default, English on request, and locale-aware number formats."""
+from __future__ import annotations
+
+import math
+
+LANGS = ("zh", "en")
+
+TEXT = {
+    "app_title": ("网格化治理指挥中心", "Grid Governance Command Center"),
+    "city": ("全市", "City"),
+    "window": ("时间范围", "Period"),
+    "today": ("今日", "Today"),
+    "7d": ("近7天", "7 days"),
+    "30d": ("近30天", "30 days"),
+    "custom": ("自定义", "Custom"),
+    "metric": ("地图指标", "Map metric"),
+    "open": ("在办案件", "Open cases"),
+    "overdue": ("超时案件", "Overdue cases"),
+    "reminder_due": ("待提醒", "Reminder due"),
+    "closure_rate": ("办结率", "Closure rate"),
+    "satisfaction_rate": ("满意率", "Satisfaction rate"),
+    "response_mean": ("平均响应时长", "Mean response time"),
+    "response_p90": ("90%响应时长", "90th pct response"),
+    "attendance_rate": ("学习出勤率", "Study attendance"),
+    "received": ("受理", "Received"),
+    "node_counts": ("案件节点", "Cases by node"),
+    "trend": ("新增与办结", "New vs closed"),
+    "new": ("新增", "New"),
+    "closed_per_day": ("办结", "Closed"),
+    "categories": ("问题类别排行", "Top categories"),
+    "ranking": ("下级排行", "Ranking"),
+    "party": ("党建与学习", "Party & study"),
+    "live_now": ("正在进行的学习", "Live study sessions"),
+    "none_live": ("当前没有进行中的学习", "No session is live now"),
+    "members": ("党员", "Members"),
+    "sessions": ("学习场次", "Sessions"),
+    "orgs": ("党组织", "Organisations"),
+    "escalated": ("上报", "Escalated"),
+    "cases": ("案件", "Cases"),
+    "case_list": ("案件明细", "Cases"),
+    "trail": ("办理轨迹", "Trail"),
+    "close": ("关闭", "Close"),
+    "basis": ("评价", "rated"),
+    "minutes": ("分钟", "min"),
+    "hours": ("小时", "h"),
+    "no_data": ("暂无数据", "No data"),
+    "few_cases": ("样本少", "few cases"),
+    "error": ("数据暂不可用，稍后自动重试", "Data unavailable; retrying"),
+    "data_as_of": ("数据截至", "Data as of"),
+    "worker": ("网格员", "Grid worker"),
+    "last_patrol": ("最近巡查", "Last patrol"),
+    "townships": ("乡镇街道", "Townships"),
+    "villages": ("村社区", "Villages"),
+    "grids": ("网格", "Grids"),
+    "estimate": ("估算", "estimate"),
+    "not_found": ("未找到该区域", "Area not found"),
+    "back_to_city": ("返回全市", "Back to the city"),
+    "now_label": ("当前", "now"),
+    "in_window": ("期间", "in period"),
+}
+
+NODE_KEYS = ("received", "claimed", "dispatched", "handled", "closed")
+NODE_TEXT = {
+    "received": ("接件", "Received"), "claimed": ("认领", "Claimed"), "dispatched": ("分派", "Dispatched"),
+    "handled": ("办理", "Handled"), "closed": ("结案", "Closed"),
+    "overdue": ("超时", "Overdue"), "escalated": ("上报", "Escalated"),
+}
+EVENT_TEXT = {
+    **NODE_TEXT, "escalate": ("上报", "Escalated"), "urge": ("督办", "Urged"), "verify": ("核查", "Verified"),
+    "rate": ("评价", "Rated"), "reopen": ("重办", "Reopened"), "remind": ("提醒", "Reminder"),
+}
+LEVEL_TEXT = {"city": ("市", "City"), "township": ("乡镇", "Township"), "village": ("村社区", "Village"),
+              "grid": ("网格", "Grid"), "department": ("部门", "Department")}
+RATING_TEXT = {"satisfied": ("满意", "Satisfied"), "basically_satisfied": ("基本满意", "Basically satisfied"),
+               "dissatisfied": ("不满意", "Dissatisfied")}
+
+
+def norm_lang(lang: str | None) -> str:
+    return lang if lang in LANGS else "zh"
+
+
+def t(key: str, lang: str, table: dict | None = None) -> str:
+    pair = (table or TEXT).get(key)
+    if pair is None:
+        return key
+    return pair[0] if norm_lang(lang) == "zh" else pair[1]
+
+
+def fmt_int(n, lang: str) -> str:
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "—"
+    return f"{int(round(n)):,}"
+
+
+def fmt_pct(rate, lang: str, digits: int = 1) -> str:
+    """A rate in 0..1 as a percentage; ``None`` (no basis) as a dash, never 0%."""
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return "—"
+    return f"{rate * 100:.{digits}f}%"
+
+
+def fmt_minutes(minutes, lang: str) -> str:
+    if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
+        return "—"
+    if minutes < 90:
+        return f"{minutes:.0f} {t('minutes', lang)}"
+    return f"{minutes / 60:.1f} {t('hours', lang)}"
+
+
+def area_name(row: dict, lang: str) -> str:
+    """The name of an area row (``name`` / ``name_en``) in the UI language."""
+    if norm_lang(lang) == "en" and row.get("name_en"):
+        return row["name_en"]
+    return row.get("name") or ""

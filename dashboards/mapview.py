@@ -1,0 +1,64 @@
+"""The map's first drawing for a scope: layer URLs, fixed grid order, labels, fit."""
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards.components import app_now
+from dashboards.figures import fit_view, map_figure, map_patch
+from dashboards.i18n import EVENT_TEXT, t
+from queries.areas import grid_info, layer_etag
+from queries.guard import NotFound
+from queries.mapbase import layer_keys, map_base, open_case_points, scope_bounds
+from queries.scope import Scope
+from queries.taxonomy import category_label
+
+CITY_BOUNDS = (122.35, 40.45, 122.75, 40.80)
+
+
+def layer_url(key: tuple[str, str] | None) -> str | None:
+    if key is None:
+        return None
+    try:
+        etag = layer_etag(*key)
+    except NotFound:
+        return None
+    return f"/geo/{key[0]}/{key[1] or 'city'}.json?v={etag}"
+
+
+def _points(scope: Scope, lang: str) -> pd.DataFrame | None:
+    if scope.level not in ("village", "grid"):
+        return None
+    pts = open_case_points(scope, app_now())
+    rows = [{"lon": r.lon, "lat": r.lat, "color": "#b30000" if r.overdue else "#1f5fbf",
+             "text": f"#{r.id} {category_label(r.category, lang)} · {t(r.node, lang, EVENT_TEXT)}"
+                     + (f" · {t('overdue', lang)}" if r.overdue else "")}
+            for r in pts.itertuples()]
+    if scope.level == "grid":
+        info = grid_info(scope.code)
+        last, worker = info.get("last_patrol"), info.get("worker") or {}
+        if last and last.get("end_lon") is not None:
+            rows.append({"lon": last["end_lon"], "lat": last["end_lat"], "color": "#2e7d32",
+                         "text": f"{t('last_patrol', lang)} · {worker.get('name', '')} "
+                                 f"{last['ended_at']:%m-%d %H:%M}"})
+    return pd.DataFrame(rows, columns=["lon", "lat", "color", "text"])
+
+
+def aligned(scope: Scope, values: pd.DataFrame) -> pd.DataFrame:
+    """Values in the grid order of the drawn figure, which every Patch must follow."""
+    return values.set_index("code").reindex(map_base(scope)["code"])
+
+
+def value_patch(scope: Scope, values: pd.DataFrame, metric: dict, lang: str):
+    v = aligned(scope, values)
+    return map_patch(v["value"].tolist(), v["n"].tolist(), metric, lang)
+
+
+def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str) -> dict:
+    base = map_base(scope)
+    base = base.assign(label=base["name_en"].where((lang == "en") & base["name_en"].notna(), base["name"]))
+    v = aligned(scope, values)
+    grid_key, border_key = layer_keys(scope)
+    view = fit_view(scope_bounds(scope) or CITY_BOUNDS, key=f"{scope.level}:{scope.code}")
+    view["points"] = _points(scope, lang)
+    return map_figure(base, v["value"].tolist(), v["n"].tolist(), metric, layer_url(grid_key),
+                      layer_url(border_key), view, lang)

@@ -1,0 +1,1 @@
+"""One module per route; each is a few lines over ``dashboards.command``."""

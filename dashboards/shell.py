@@ -1,0 +1,25 @@
+"""The frame around every page: navigation, the data-version poll, the page container."""
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from queries.version import current_version
+
+POLL_MS = 4000  # a write shows on every open page within this plus one panel query
+
+
+def make_shell():
+    return html.Div(className="gb-app", children=[
+        dcc.Location(id="nav", refresh="callback-nav"),
+        dcc.Store(id="data-version", data=current_version()),
+        dcc.Interval(id="version-poll", interval=POLL_MS),
+        dash.page_container,
+    ])
+
+
+@callback(Output("data-version", "data"), Input("version-poll", "n_intervals"), State("data-version", "data"))
+def poll_version(_n, known):
+    """One primary-key read; panels hear about it only when the number changed."""
+    version = current_version()
+    return no_update if version == known else version
