@@ -1,0 +1,185 @@
+"""The command view in headless Chromium against a served demo city."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from urllib.parse import urlparse
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+from cli.browserbench import HOOK, WAIT_QUIET
+
+pytestmark = pytest.mark.browser
+
+MAP_STATE = """
+const gd = document.querySelector('#map .js-plotly-plot');
+if (!gd || !gd._fullLayout || !gd._fullLayout.map) return null;
+const m = gd._fullLayout.map._subplot.map;
+const src = m.getSource(Object.keys(m.getStyle().sources)[0]);
+const feats = src ? (src.serialize().data.features || []) : [];
+return {locations: gd._fullData[0].locations.length, features: new Set(feats.map(f => f.id)).size,
+        z: gd._fullData[0].z, customdata: gd._fullData[0].customdata};
+"""
+
+
+def db_path(url: str) -> str:
+    return url.split("sqlite:///", 1)[1]
+
+
+def open_page(browser, url: str):
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK})
+    browser.set_script_timeout(40)
+    browser.get(url)
+    return wait_quiet(browser)
+
+
+def wait_quiet(browser, since: int = 0):
+    res = browser.execute_async_script(WAIT_QUIET, since, 500)
+    assert not res.get("timeout"), "page did not settle within 30 s"
+    return res
+
+
+def started(browser) -> int:
+    return browser.execute_script("return window.__gb.started")
+
+
+def wait_for(predicate, timeout=20.0):
+    """Poll a condition on the page (no fixed sleeps: return as soon as it holds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def pick_metric(browser, value: str):
+    """Click the label of a metric, as a person would (the radio itself is hidden by the style)."""
+    browser.find_element(By.XPATH, f"//*[@id='metric']//input[@value='{value}']/ancestor::label").click()
+
+
+def map_state(browser):
+    return wait_for(lambda: browser.execute_script(MAP_STATE))
+
+
+def crumbs(browser) -> str:
+    """The breadcrumb's text, read in one go (the page re-renders it while we look)."""
+    return browser.execute_script("const b = document.querySelector('.gb-breadcrumb'); return b ? b.innerText : ''")
+
+
+def test_city_map_draws_every_grid(browser, live_server):
+    open_page(browser, live_server.url + "/")
+    state = wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["features"] == 1798 and s)
+    assert state["locations"] == 1798
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        assert con.execute("select count(*) from grid").fetchone()[0] == 1798
+
+
+def test_open_cases_tile_matches_an_independent_count(browser, live_server):
+    open_page(browser, live_server.url + "/")
+    tile = browser.find_element(By.CSS_SELECTOR, ".gb-kpis .gb-tile .gb-tile-value")
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        expected = con.execute('select count(*) from "case" where closed_at is null').fetchone()[0]
+    assert expected > 0
+    assert int(tile.text.replace(",", "")) == expected
+
+
+def test_clicking_the_map_drills_into_the_township_and_the_breadcrumb_goes_back(browser, live_server):
+    open_page(browser, live_server.url + "/")
+    state = map_state(browser)
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        code, lon, lat, township = con.execute(
+            "select code, centroid_lon, centroid_lat, township_code from grid "
+            "where grid_type = 'urban_rural' order by area_km2 desc limit 1").fetchone()
+        township_name = con.execute("select name from township where code = ?", (township,)).fetchone()[0]
+    assert state["locations"] == 1798
+    # where that grid's inside point is on screen, relative to the map's own canvas
+    x, y = browser.execute_script(
+        "const gd = document.querySelector('#map .js-plotly-plot');"
+        "const m = gd._fullLayout.map._subplot.map; const p = m.project([arguments[0], arguments[1]]);"
+        "return [p.x, p.y];", lon, lat)
+    canvas = browser.find_element(By.CSS_SELECTOR, "#map .maplibregl-canvas")
+    w, h = canvas.size["width"], canvas.size["height"]
+    ActionChains(browser).move_to_element_with_offset(canvas, int(x - w / 2), int(y - h / 2)).pause(0.3) \
+        .click().perform()
+    wait_for(lambda: f"/township/{township}" in browser.current_url)
+    wait_for(lambda: township_name in crumbs(browser))
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        n_grids = con.execute("select count(*) from grid where township_code = ?", (township,)).fetchone()[0]
+    wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["locations"] == n_grids)
+    # the first crumb is the city: a link up
+    browser.find_element(By.CSS_SELECTOR, ".gb-breadcrumb a.gb-crumb").click()
+    wait_for(lambda: urlparse(browser.current_url).path == "/")
+    wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["locations"] == 1798)
+    assert code  # the grid we aimed at exists
+
+
+def test_deep_link_opens_the_village_in_english(browser, live_server):
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        village, township, name_en = con.execute(
+            "select v.code, v.township_code, v.name_en from village v order by v.code limit 1").fetchone()
+        n_grids = con.execute("select count(*) from grid where village_code = ?", (village,)).fetchone()[0]
+    open_page(browser, f"{live_server.url}/village/{village}?lang=en&m=closure_rate&w=30d")
+    state = map_state(browser)
+    assert state["locations"] == n_grids
+    assert name_en in crumbs(browser)
+    assert "Grid Governance Command Center" in browser.find_element(By.CSS_SELECTOR, ".gb-title").text
+    checked = browser.find_element(By.CSS_SELECTOR, "#metric input:checked").get_attribute("value")
+    assert checked == "closure_rate"
+
+
+def test_language_switch_and_metric_keep_the_url_as_state(browser, live_server):
+    open_page(browser, live_server.url + "/")
+    assert "网格化治理指挥中心" in browser.find_element(By.CSS_SELECTOR, ".gb-title").text
+    before = started(browser)
+    pick_metric(browser, "overdue")
+    wait_quiet(browser, before)
+    assert "m=overdue" in browser.current_url
+    browser.refresh()
+    wait_quiet(browser)
+    assert browser.find_element(By.CSS_SELECTOR, "#metric input:checked").get_attribute("value") == "overdue"
+    browser.find_element(By.ID, "lang-switch").click()
+    wait_for(lambda: "Grid Governance Command Center" in browser.find_element(By.CSS_SELECTOR, ".gb-title").text)
+    assert "lang=en" in browser.current_url
+
+
+def test_a_recolour_sends_a_patch_of_values_only(browser, live_server):
+    browser.execute_cdp_cmd("Network.enable", {})
+    open_page(browser, live_server.url + "/")
+    browser.get_log("performance")
+    before = started(browser)
+    pick_metric(browser, "satisfaction_rate")
+    wait_quiet(browser, before)
+    from cli.browserbench import network_entries
+    entries = [e for e in network_entries(browser) if e["output"].startswith("map.figure")]
+    assert entries, "the metric switch did not update the map"
+    assert all(0 < e["bytes"] <= 20_000 for e in entries), entries
+    # and the map really shows rates now
+    z = [v for v in map_state(browser)["z"] if v is not None]
+    assert z and all(0 <= v <= 1 for v in z)
+
+
+def test_the_page_asks_no_host_but_the_app(browser, live_server):
+    browser.execute_cdp_cmd("Network.enable", {})
+    open_page(browser, live_server.url + "/")
+    from cli.browserbench import network_entries
+    hosts = {e["url"].split("/")[2] for e in network_entries(browser) if e["url"].startswith("http")}
+    assert hosts == {live_server.url.split("//")[1]}, hosts
+
+
+def test_layers_and_callbacks_are_compressed(live_server):
+    resp = live_server.get("/", headers={"Accept-Encoding": "gzip"})
+    assert resp.status == 200
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        etag = con.execute("select etag from map_layer where level = 'grid' and scope_code = ''").fetchone()[0]
+    layer = live_server.get(f"/geo/grid/city.json?v={etag}", headers={"Accept-Encoding": "gzip"})
+    assert layer.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in layer.headers["Cache-Control"]
+    assert len(layer.read()) <= 150_000
+    js = live_server.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    assert js.headers.get("Content-Encoding") == "gzip" or int(js.headers.get("Content-Length", "0")) < 500
+    json.loads  # noqa: B018 - keep json imported for debugging payloads
