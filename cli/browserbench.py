@@ -1,10 +1,10 @@
 """Page timings in headless Chromium, for ``gridboard bench``.
 
 A script injected before any page script wraps ``fetch`` to count Dash
-callback requests in flight and to read each response's ``Server-Timing``;
-Chromium's network log gives the bytes on the wire.  "Drawn" means: no
-callback in flight for two animation frames and the map has finished
-rendering (MapLibre's ``idle``).
+callback requests in flight and to read each response's ``Server-Timing``,
+and listens to every graph's ``plotly_afterplot`` and every map's ``render``;
+Chromium's network log gives the bytes on the wire.  "Drawn" is the time of
+the last such activity before a quiet period with no callback in flight.
 """
 from __future__ import annotations
 
@@ -12,50 +12,48 @@ import json
 import shutil
 import statistics
 import tempfile
-import time
 
 HOOK = r"""
 (function () {
-  const gb = window.__gb = {inflight: 0, started: 0, finished: 0, server: [], last: 0};
+  const gb = window.__gb = {inflight: 0, started: 0, server: [], lastActivity: 0};
+  const touch = () => { gb.lastActivity = performance.now(); };
   const orig = window.fetch;
   window.fetch = function (input, init) {
     const url = typeof input === 'string' ? input : input.url;
     if (!url.includes('_dash-update-component')) return orig.apply(this, arguments);
-    gb.inflight++; gb.started++;
-    let body = init && init.body || '';
+    gb.inflight++; gb.started++; touch();
+    const body = (init && init.body) || '{}';
     return orig.apply(this, arguments).then(function (r) {
-      const st = r.headers.get('Server-Timing') || '';
-      const m = /dur=([0-9.]+)/.exec(st);
-      gb.server.push({ms: m ? parseFloat(m[1]) : 0, output: (JSON.parse(body || '{}').output || '')});
+      const m = /dur=([0-9.]+)/.exec(r.headers.get('Server-Timing') || '');
+      let output = '';
+      try { output = JSON.parse(body).output || ''; } catch (e) {}
+      gb.server.push({ms: m ? parseFloat(m[1]) : 0, output: output, at: performance.now()});
       return r;
-    }).finally(function () {
-      setTimeout(function () { gb.inflight--; gb.finished++; gb.last = performance.now(); }, 0);
-    });
+    }).finally(function () { setTimeout(function () { gb.inflight--; touch(); }, 0); });
   };
+  // every graph drawn and every map frame rendered counts as activity
+  setInterval(function () {
+    document.querySelectorAll('.js-plotly-plot').forEach(function (gd) {
+      if (!gd.__gbHooked && gd.on) { gd.__gbHooked = true; gd.on('plotly_afterplot', touch); }
+      const sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+      if (sub && sub.map && !sub.map.__gbHooked) { sub.map.__gbHooked = true; sub.map.on('render', touch); }
+    });
+  }, 4);
 })();
 """
 
+# Done = no callback in flight and nothing drawn for QUIET ms; the time reported
+# is that of the last activity, so the quiet period itself is not counted.
 WAIT_QUIET = r"""
 const done = arguments[arguments.length - 1];
-const since = arguments[0];
+const since = arguments[0], quiet = arguments[1];
 const t0 = performance.now();
-function mapIdle(cb) {
-  const gd = document.querySelector('#map .js-plotly-plot');
-  const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-  const m = sub && sub.map;
-  if (!m) { cb(); return; }
-  if (m.loaded() && !m.isMoving() && m.areTilesLoaded()) { requestAnimationFrame(() => cb()); return; }
-  m.once('idle', () => cb());
-}
 function check() {
-  const gb = window.__gb;
-  if (performance.now() - t0 > 30000) { done({timeout: true}); return; }
-  if (gb && gb.started > since && gb.inflight === 0 && !document.querySelector('[data-dash-is-loading="true"]')) {
-    requestAnimationFrame(() => requestAnimationFrame(() => {
-      if (gb.inflight === 0) {
-        mapIdle(() => done({at: performance.now(), started: gb.started, server: gb.server.slice()}));
-      } else { setTimeout(check, 10); }
-    }));
+  const gb = window.__gb, now = performance.now();
+  if (now - t0 > 30000) { done({timeout: true, at: now}); return; }
+  const ready = gb && gb.started > since && gb.inflight === 0 && document.querySelector('#map .js-plotly-plot');
+  if (ready && now - gb.lastActivity > quiet) {
+    done({at: gb.lastActivity, started: gb.started, server: gb.server.slice()});
   } else { setTimeout(check, 10); }
 }
 check();
@@ -107,8 +105,8 @@ def network_entries(drv) -> list[dict]:
     return list(reqs.values())
 
 
-def _wait(drv, since: int) -> dict:
-    return drv.execute_async_script(WAIT_QUIET, since)
+def _wait(drv, since: int, quiet_ms: int = 400) -> dict:
+    return drv.execute_async_script(WAIT_QUIET, since, quiet_ms)
 
 
 def _started(drv) -> int:
@@ -135,20 +133,20 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-def run(base_url: str, township_codes: list[str], repeats: int = 7) -> dict:
+def run(base_url: str, township_codes: list[str], repeats: int = 7, bump=None) -> dict:
     """Measure page load, recolour and drill; return figures (ms, bytes)."""
     drv = make_driver()
     out: dict = {"load_ms": [], "recolour_ms": [], "recolour_server_ms": [], "recolour_bytes": [],
-                 "drill_ms": [], "drill_server_ms": [], "foreign_hosts": set(), "uncompressed": set()}
+                 "drill_ms": [], "drill_server_ms": [], "refresh_bytes": [], "refresh_s": [],
+                 "foreign_hosts": set(), "uncompressed": set()}
     try:
         drv.get(base_url + "/")  # warm the server caches and the browser's layer cache
         _wait(drv, 0)
         network_entries(drv)
         for _ in range(repeats):
-            t0 = time.perf_counter()
             drv.get(base_url + "/?m=open")
-            _wait(drv, 0)
-            out["load_ms"].append((time.perf_counter() - t0) * 1000)
+            # performance.now() counts from the navigation start of this document
+            out["load_ms"].append(_wait(drv, 0)["at"])
         for e in network_entries(drv):
             host = e["url"].split("/")[2] if "://" in e["url"] else ""
             if host and not base_url.endswith(host) and not e["url"].startswith(("data:", "blob:")):
@@ -164,6 +162,15 @@ def run(base_url: str, township_codes: list[str], repeats: int = 7) -> dict:
             out["recolour_server_ms"].append(_server_ms(res))
             sizes = [e["bytes"] for e in network_entries(drv) if e["output"].startswith("map.figure")]
             out["recolour_bytes"].extend(sizes)
+        for _ in range(repeats if bump else 0):
+            # a write elsewhere: the page's version poll notices it and patches the map
+            before = _started(drv)
+            t_write = drv.execute_script("return performance.now()")
+            bump()
+            res = _wait(drv, before + 1)
+            out["refresh_s"].append((res["at"] - t_write) / 1000)
+            out["refresh_bytes"].extend(e["bytes"] for e in network_entries(drv)
+                                        if e["output"].startswith("map.figure"))
         for i in range(repeats):
             code = township_codes[i % len(township_codes)]
             drv.get(base_url + "/")
@@ -192,4 +199,5 @@ def summary(figures: dict) -> dict:
         xs = figures[name]
         return {"median": statistics.median(xs) if xs else float("nan"), "p90": percentile(xs, 0.9)}
     return {name: s(name) for name in ("load_ms", "recolour_ms", "recolour_server_ms", "recolour_bytes",
-                                       "drill_ms", "drill_server_ms")}
+                                       "drill_ms", "drill_server_ms", "refresh_bytes", "refresh_s")
+            if figures.get(name)}

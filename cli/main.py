@@ -238,5 +238,9 @@ def demo(ctx, cases):
     _serve(cfg)
 
 
+from cli.bench import bench  # noqa: E402  (a command of its own module)
+
+main.add_command(bench)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
