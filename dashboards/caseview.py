@@ -7,7 +7,7 @@ from dashboards.components import app_now, error_box, guarded, resolve_window
 from dashboards.i18n import EVENT_TEXT, LEVEL_TEXT, NODE_TEXT, RATING_TEXT, t
 from queries.caselist import case_list, case_trail
 from queries.scope import Scope
-from queries.taxonomy import category_label
+from queries.taxonomy import category_label, department_label, rating_label
 
 PAGE_SIZE = 15
 SORTABLE = {"id": "id", "created_at": "created_at", "category": "category", "grid_name": "grid_code",
@@ -91,6 +91,15 @@ def load_cases(filt, page, sort_by, _version, view, choice, start, end):
     return rows, pages, f"{t('case_list', lang)} · {_label(filt, lang)} · {total:,}"
 
 
+def _trail_details(event: dict, lang: str) -> list[str]:
+    """Department, actor and note of an event; a rating event's note is the rating code."""
+    note = event.get("note") or ""
+    if event["kind"] == "rate" and note in RATING_TEXT:
+        note = rating_label(note, lang)
+    dept = department_label(event["department"], lang) if event.get("department") else ""
+    return [dept, event.get("actor") or "", note]
+
+
 @callback(Output("case-trail", "children"), Input("case-table", "active_cell"), State("case-table", "data"),
           State("view", "data"), prevent_initial_call=True)
 @guarded(error_box)
@@ -103,7 +112,6 @@ def show_trail(cell, rows, view):
     items = [html.Li([html.Span(f"{e['at']:%m-%d %H:%M}", className="gb-trail-at"),
                       html.Span(t(e["kind"], lang, EVENT_TEXT), className="gb-trail-kind"),
                       html.Span(t(e["level"], lang, LEVEL_TEXT), className="gb-trail-level"),
-                      html.Span(" · ".join(x for x in (e.get("department"), e.get("actor"), e.get("note")) if x),
-                                className="gb-trail-note")])
+                      html.Span(" · ".join(x for x in _trail_details(e, lang) if x), className="gb-trail-note")])
              for e in events.to_dict("records")]
     return [html.H3(f"{t('trail', lang)} #{case_id}"), html.Ol(items)]

@@ -99,7 +99,7 @@ grid_worker = Table(
 patrol = Table(
     "patrol", metadata,
     Column("id", Integer, primary_key=True),
-    Column("worker_id", Integer, ForeignKey("grid_worker.id"), nullable=False),
+    Column("worker_id", Integer, ForeignKey("grid_worker.id"), nullable=False, index=True),
     Column("grid_code", String(20), ForeignKey("grid.code"), nullable=False),
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=False),
@@ -272,7 +272,7 @@ study_session = Table(
 attendance = Table(
     "attendance", metadata,
     Column("session_id", Integer, ForeignKey("study_session.id"), primary_key=True),
-    Column("member_id", Integer, ForeignKey("party_member.id"), primary_key=True),
+    Column("member_id", Integer, ForeignKey("party_member.id"), primary_key=True, index=True),
     Column("present", Boolean, nullable=False),
 )
 

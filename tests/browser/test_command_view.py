@@ -15,13 +15,15 @@ from cli.browserbench import HOOK, WAIT_QUIET
 pytestmark = pytest.mark.browser
 
 MAP_STATE = """
-const gd = document.querySelector('#map .js-plotly-plot');
-if (!gd || !gd._fullLayout || !gd._fullLayout.map) return null;
-const m = gd._fullLayout.map._subplot.map;
-const src = m.getSource(Object.keys(m.getStyle().sources)[0]);
-const feats = src ? (src.serialize().data.features || []) : [];
-return {locations: gd._fullData[0].locations.length, features: new Set(feats.map(f => f.id)).size,
-        z: gd._fullData[0].z, customdata: gd._fullData[0].customdata};
+// null while the map is (re)building: callers poll until it answers
+try {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const m = gd._fullLayout.map._subplot.map;
+  const src = m.getSource(Object.keys(m.getStyle().sources)[0]);
+  const feats = src.serialize().data.features || [];
+  return {locations: gd._fullData[0].locations.length, features: new Set(feats.map(f => f.id)).size,
+          z: gd._fullData[0].z, customdata: gd._fullData[0].customdata};
+} catch (e) { return null; }
 """
 
 
@@ -97,6 +99,10 @@ def test_clicking_the_map_drills_into_the_township_and_the_breadcrumb_goes_back(
             "where grid_type = 'urban_rural' order by area_km2 desc limit 1").fetchone()
         township_name = con.execute("select name from township where code = ?", (township,)).fetchone()[0]
     assert state["locations"] == 1798
+    # a person clicks a map that has finished drawing
+    wait_for(lambda: browser.execute_script(
+        "try { const m = document.querySelector('#map .js-plotly-plot')._fullLayout.map._subplot.map;"
+        " return m.loaded() && !m.isMoving(); } catch (e) { return false; }"))
     # where that grid's inside point is on screen, relative to the map's own canvas
     x, y = browser.execute_script(
         "const gd = document.querySelector('#map .js-plotly-plot');"
