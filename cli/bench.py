@@ -9,17 +9,14 @@
 from __future__ import annotations
 
 import gzip
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
 import click
 from sqlalchemy import func, select
+
+from cli.server import free_port, start_server
 
 BUDGETS = {
     "load_ms": 1500, "recolour_ms": 200, "drill_ms": 400, "recolour_bytes": 20_000,
@@ -87,28 +84,6 @@ def busiest_scopes(engine):
         towns = [r[0] for r in conn.execute(select(t.c.township_code).group_by(t.c.township_code)
                                             .order_by(t.c.township_code))]
     return [Scope.city(), Scope.township(tw), Scope.village(vil), Scope.grid(grd)], towns
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(url: str, now: datetime, port: int) -> subprocess.Popen:
-    env = {**os.environ, "GRIDBOARD_DATABASE_URL": url, "GRIDBOARD_NOW": now.isoformat(),
-           "GRIDBOARD_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], env=env,
-                            cwd=Path(__file__).resolve().parents[1],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/version", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise click.ClickException("the app did not start")
 
 
 def _bump(engine, now) -> None:
@@ -179,8 +154,8 @@ def bench(cases, database_url, repeats, skip_browser):
     print_queries(engine, scopes, now)
     if skip_browser:
         return
-    port = _free_port()
-    proc = start_server(url, now, port)
+    port = free_port()
+    proc = start_server(url, port, {"GRIDBOARD_NOW": now.isoformat()})
     try:
         print_browser(f"http://127.0.0.1:{port}", towns, repeats, bump=lambda: _bump(engine, now))
     finally:

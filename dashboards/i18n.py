@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import math
 
+from queries.schema import NODES
+from queries.taxonomy import EVENT_KIND_LABELS, LEVEL_LABELS, NODE_LABELS, RATING_LABELS
+
 LANGS = ("zh", "en")
 
 TEXT = {
@@ -59,21 +62,12 @@ TEXT = {
     "in_window": ("期间", "in period"),
 }
 
-NODE_KEYS = ("received", "claimed", "dispatched", "handled", "closed")
-NODE_TEXT = {
-    "received": ("接件", "Received"), "claimed": ("认领", "Claimed"), "dispatched": ("分派", "Dispatched"),
-    "handled": ("办理", "Handled"), "closed": ("结案", "Closed"),
-    "overdue": ("超时", "Overdue"), "escalated": ("上报", "Escalated"),
-}
-EVENT_TEXT = {
-    **NODE_TEXT, "escalate": ("上报", "Escalated"), "urge": ("督办", "Urged"), "verify": ("核查", "Verified"),
-    "rate": ("评价", "Rated"), "reopen": ("重办", "Reopened"), "remind": ("提醒", "Reminder"),
-}
-LEVEL_TEXT = {"city": ("市", "City"), "township": ("乡镇", "Township"), "village": ("村社区", "Village"),
-              "grid": ("网格", "Grid"), "department": ("部门", "Department")}
-RATING_TEXT = {"satisfied": ("满意", "Satisfied"), "basically_satisfied": ("基本满意", "Basically satisfied"),
-               "dissatisfied": ("不满意", "Dissatisfied")}
-
+NODE_KEYS = NODES
+# the domain's labels live in queries.taxonomy; the UI adds its two extra bars
+NODE_TEXT = {**NODE_LABELS, "overdue": ("超时", "Overdue"), "escalated": ("上报", "Escalated")}
+EVENT_TEXT = EVENT_KIND_LABELS
+LEVEL_TEXT = {**LEVEL_LABELS, "grid": ("网格", "Grid")}
+RATING_TEXT = RATING_LABELS
 
 def norm_lang(lang: str | None) -> str:
     return lang if lang in LANGS else "zh"

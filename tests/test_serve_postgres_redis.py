@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import IN_CI, PG_ADMIN_URL
-from tests.browser.conftest import FROZEN_NOW, _free_port
+from cli.server import free_port
+from tests.browser.conftest import FROZEN_NOW
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("GRIDBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -58,7 +59,7 @@ def pg_city():
 
 @pytest.fixture(scope="module")
 def workers(pg_city, redis_client):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRIDBOARD_DATABASE_URL": pg_city, "GRIDBOARD_CACHE_REDIS_URL": REDIS_URL,
            "GRIDBOARD_NOW": FROZEN_NOW, "GRIDBOARD_PORT": str(port), "GRIDBOARD_WORKERS": "3"}
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], cwd=ROOT, env=env,

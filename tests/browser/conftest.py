@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from cli.server import free_port, start_server
+
 ROOT = Path(__file__).resolve().parents[2]
 FROZEN_NOW = "2026-11-20T10:30:00"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _gridboard(*args, env=None, **kwargs):
@@ -53,28 +47,10 @@ class LiveServer:
         return urllib.request.urlopen(req, timeout=10)
 
 
-def start_server(db_url: str, port: int, extra_env: dict | None = None) -> subprocess.Popen:
-    env = {**os.environ, "GRIDBOARD_DATABASE_URL": db_url, "GRIDBOARD_NOW": FROZEN_NOW,
-           "GRIDBOARD_PORT": str(port), **(extra_env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read()[-2000:]}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/version", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not answer within 60 s")
-
-
 @pytest.fixture(scope="session")
 def live_server(demo_db):
-    port = _free_port()
-    proc = start_server(demo_db, port)
+    port = free_port()
+    proc = start_server(demo_db, port, {"GRIDBOARD_NOW": FROZEN_NOW})
     yield LiveServer(f"http://127.0.0.1:{port}", proc, demo_db, {})
     proc.terminate()
     proc.wait(10)

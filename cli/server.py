@@ -1,0 +1,36 @@
+"""Start ``gridboard serve`` in a subprocess and wait until it answers (bench and tests)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_url: str, port: int, extra_env: dict | None = None, timeout_s: float = 60) -> subprocess.Popen:
+    """The app on ``db_url`` at 127.0.0.1:``port``; raises if it exits or stays silent."""
+    env = {**os.environ, "GRIDBOARD_DATABASE_URL": db_url, "GRIDBOARD_PORT": str(port), **(extra_env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited: {proc.stderr.read()[-2000:]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/version", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"the app did not answer within {timeout_s:.0f} s")
