@@ -26,8 +26,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", "GRIDBOARD_DATABASE_URL", None,
             "SQLAlchemy URL of the database. Default: a SQLite file in the data folder. "
             "PostgreSQL: postgresql+psycopg://user@host/db"),
-    Setting("data_dir", "GRIDBOARD_DATA_DIR", str(ROOT / "data"),
-            "Folder for the embedded SQLite database and other local files."),
+    Setting("data_dir", "GRIDBOARD_DATA_DIR", "data",
+            "Folder for the embedded SQLite database and other local files (relative to the working folder)."),
     Setting("cache_redis_url", "GRIDBOARD_CACHE_REDIS_URL", None,
             "Redis URL (redis://host:6379/0) shared by every worker. Default: an in-process cache."),
     Setting("host", "GRIDBOARD_HOST", "127.0.0.1", "Address `gridboard serve` listens on."),
@@ -60,7 +60,7 @@ class Config:
     def db_url(self) -> str:
         if self.values.get("database_url"):
             return self.values["database_url"]
-        return "sqlite:///" + str(Path(self.values["data_dir"]) / "gridboard.sqlite")
+        return "sqlite:///" + str(Path(self.values["data_dir"]).resolve() / "gridboard.sqlite")
 
 
 def load_config(overrides: dict | None = None, environ: dict | None = None) -> Config:
@@ -86,8 +86,6 @@ def settings_table_markdown() -> str:
     rows = ["| setting | environment | default | meaning |", "|---|---|---|---|"]
     for s in SETTINGS:
         default = "—" if s.default is None else f"`{s.default}`"
-        if s.name == "data_dir":
-            default = "`./data`"
         rows.append(f"| {s.name} | `{s.env}` | {default} | {s.help} |")
     return "\n".join(rows)
 

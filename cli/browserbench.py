@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import statistics
+import sys
 import tempfile
 
 HOOK = r"""
@@ -74,7 +75,10 @@ def make_driver():
                 f"--user-data-dir={tempfile.mkdtemp(prefix='gridboard-bench-')}", "--window-size=1920,1080"):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    # return from get() at DOMContentLoaded: "drawn" is decided by WAIT_QUIET, not by the load event
+    opts.page_load_strategy = "eager"
     drv = webdriver.Chrome(service=Service(driver), options=opts)
+    drv.set_page_load_timeout(60)
     drv.execute_cdp_cmd("Network.enable", {})
     drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK})
     drv.set_script_timeout(40)
@@ -109,6 +113,13 @@ def _wait(drv, since: int, quiet_ms: int = 400) -> dict:
     return drv.execute_async_script(WAIT_QUIET, since, quiet_ms)
 
 
+def _open(drv, url: str) -> None:
+    """Navigate via a blank page, so the last page's WebGL context is gone before the next one is made
+    (software GL in headless Chromium can stall the renderer when contexts pile up)."""
+    drv.get("about:blank")
+    drv.get(url)
+
+
 def _started(drv) -> int:
     return drv.execute_script("return window.__gb ? window.__gb.started : 0")
 
@@ -119,8 +130,9 @@ def _click_metric(drv, value: str) -> float:
         "const t = performance.now(); i.click(); return t;", value)
 
 
-def _server_ms(result: dict) -> float:
-    return sum(s["ms"] for s in result.get("server", [])[-8:])
+def _server_ms(result: dict, before: int) -> float:
+    """Server time of the callbacks started by the action: those after the first ``before`` requests."""
+    return sum(s["ms"] for s in result.get("server", [])[before:])
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -133,6 +145,10 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
+def _say(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
 def run(base_url: str, township_codes: list[str], repeats: int = 7, bump=None) -> dict:
     """Measure page load, recolour and drill; return figures (ms, bytes)."""
     drv = make_driver()
@@ -140,11 +156,19 @@ def run(base_url: str, township_codes: list[str], repeats: int = 7, bump=None) -
                  "drill_ms": [], "drill_server_ms": [], "refresh_bytes": [], "refresh_s": [],
                  "foreign_hosts": set(), "uncompressed": set()}
     try:
-        drv.get(base_url + "/")  # warm the server caches and the browser's layer cache
-        _wait(drv, 0)
+        # the budgets are for a warm cache: visit every view the measurements will ask for
+        _say("warming up")
+        metrics = ["overdue", "closure_rate", "satisfaction_rate", "response_mean", "attendance_rate", "open"]
+        for m in metrics:
+            _open(drv, f"{base_url}/?m={m}")
+            _wait(drv, 0)
+        for code in township_codes[:repeats]:
+            _open(drv, f"{base_url}/township/{code}")
+            _wait(drv, 0)
+        _say("page loads")
         network_entries(drv)
         for _ in range(repeats):
-            drv.get(base_url + "/?m=open")
+            _open(drv, base_url + "/?m=open")
             # performance.now() counts from the navigation start of this document
             out["load_ms"].append(_wait(drv, 0)["at"])
         for e in network_entries(drv):
@@ -153,27 +177,19 @@ def run(base_url: str, township_codes: list[str], repeats: int = 7, bump=None) -
                 out["foreign_hosts"].add(host)
             if e["bytes"] > 1500 and not e["encoding"] and "_dash-update-component" in e["url"]:
                 out["uncompressed"].add(e["url"])
-        metrics = ["overdue", "closure_rate", "satisfaction_rate", "response_mean", "attendance_rate", "open"]
+        _say("metric switches")
         for i in range(repeats):
             before = _started(drv)
             t_click = _click_metric(drv, metrics[i % len(metrics)])
             res = _wait(drv, before)
             out["recolour_ms"].append(res["at"] - t_click)
-            out["recolour_server_ms"].append(_server_ms(res))
+            out["recolour_server_ms"].append(_server_ms(res, before))
             sizes = [e["bytes"] for e in network_entries(drv) if e["output"].startswith("map.figure")]
             out["recolour_bytes"].extend(sizes)
-        for _ in range(repeats if bump else 0):
-            # a write elsewhere: the page's version poll notices it and patches the map
-            before = _started(drv)
-            t_write = drv.execute_script("return performance.now()")
-            bump()
-            res = _wait(drv, before + 1)
-            out["refresh_s"].append((res["at"] - t_write) / 1000)
-            out["refresh_bytes"].extend(e["bytes"] for e in network_entries(drv)
-                                        if e["output"].startswith("map.figure"))
+        _say("drills")
         for i in range(repeats):
             code = township_codes[i % len(township_codes)]
-            drv.get(base_url + "/")
+            _open(drv, base_url + "/")
             _wait(drv, 0)
             network_entries(drv)
             before = _started(drv)
@@ -186,7 +202,17 @@ def run(base_url: str, township_codes: list[str], repeats: int = 7, bump=None) -
                 "return t;", f"/township/{code}")
             res = _wait(drv, before)
             out["drill_ms"].append(res["at"] - t_click)
-            out["drill_server_ms"].append(_server_ms(res))
+            out["drill_server_ms"].append(_server_ms(res, before))
+        _say("live refreshes")
+        for _ in range(repeats if bump else 0):
+            # a write elsewhere: the page's version poll notices it and patches the map
+            before = _started(drv)
+            t_write = drv.execute_script("return performance.now()")
+            bump()
+            res = _wait(drv, before + 1)
+            out["refresh_s"].append((res["at"] - t_write) / 1000)
+            out["refresh_bytes"].extend(e["bytes"] for e in network_entries(drv)
+                                        if e["output"].startswith("map.figure"))
     finally:
         drv.quit()
     out["foreign_hosts"] = sorted(out["foreign_hosts"])

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,12 +22,15 @@ def free_port() -> int:
 def start_server(db_url: str, port: int, extra_env: dict | None = None, timeout_s: float = 60) -> subprocess.Popen:
     """The app on ``db_url`` at 127.0.0.1:``port``; raises if it exits or stays silent."""
     env = {**os.environ, "GRIDBOARD_DATABASE_URL": db_url, "GRIDBOARD_PORT": str(port), **(extra_env or {})}
+    # the server's log goes to a file: a pipe nobody reads fills up and blocks every request
+    log = tempfile.NamedTemporaryFile(prefix="gridboard-serve-", suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log.name
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the app exited: {proc.stderr.read()[-2000:]}")
+            raise RuntimeError(f"the app exited: {Path(log.name).read_text(errors='replace')[-2000:]}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/version", timeout=1)
             return proc

@@ -57,7 +57,7 @@ def make_command_view(scope: Scope, query: dict):
     ])
     map_card = make_card(
         t("metric", lang),
-        make_graph("map", "calc(100vh - 250px)", clear_on_unhover=True),
+        make_graph("map", "max(560px, calc(100vh - 150px))", clear_on_unhover=True),
         extra=dcc.RadioItems(id="metric", value=metric, className="gb-segmented gb-metrics", inline=True,
                              options=[{"label": metric_dict(m.code, lang)["label"], "value": m.code}
                                       for m in METRICS]),

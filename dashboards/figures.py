@@ -152,8 +152,7 @@ def map_figure(base, values, ns, metric: dict, layer_url: str, border_url: str |
         text=[f"  ({x})" if x else "" for x in note], zmin=lo, zmax=hi,
         customdata=list(zip(base["target"], base["label"], base["worker"])),
         colorscale=colorscale, marker=dict(opacity=opacity, line=dict(width=0.4, color="#ffffff")),
-        hovertemplate=hover, colorbar=dict(thickness=10, len=0.6, x=0.99, tickformat=".0%" if
-                                           metric["kind"] == "rate" else ",.0f"),
+        hovertemplate=hover, colorbar=dict(thickness=10, len=0.6, x=0.99, **colorbar_ticks(metric, lo, hi)),
     )
     layers = []
     if border_url:
@@ -168,6 +167,14 @@ def map_figure(base, values, ns, metric: dict, layer_url: str, border_url: str |
                            marker=dict(size=9, color=pts["color"]), text=pts["text"],
                            hovertemplate="%{text}<extra></extra>")
     return fig.to_plotly_json()
+
+
+def colorbar_ticks(metric: dict, lo: float, hi: float) -> dict:
+    """Tick format and step: whole numbers for counts (no "1, 1, 2, 2"), percent for rates."""
+    if metric["kind"] == "rate":
+        return {"tickformat": ".0%", "dtick": None}
+    step = max(1, math.ceil((hi - lo) / 5))
+    return {"tickformat": ",d", "dtick": step}
 
 
 def map_hover(metric: dict, lang: str) -> str:
@@ -188,7 +195,8 @@ def map_patch(values, ns, metric: dict, lang: str) -> Patch:
     p["data"][0]["marker"]["opacity"] = opacity
     p["data"][0]["text"] = [f"  ({x})" if x else "" for x in note]
     p["data"][0]["colorscale"] = GOOD_HIGH if metric["higher_is_better"] else ATTENTION
-    p["data"][0]["colorbar"]["tickformat"] = ".0%" if metric["kind"] == "rate" else ",.0f"
+    for key, value in colorbar_ticks(metric, lo, hi).items():
+        p["data"][0]["colorbar"][key] = value
     p["data"][0]["hovertemplate"] = map_hover(metric, lang)
     return p
 
