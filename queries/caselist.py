@@ -129,7 +129,8 @@ def case_list_at(scope: Scope, window: Window, filter: str, sort: str, desc: boo
     """:func:`case_list` at a given minute (``None`` for window filters): the cached unit."""
     page_stmt, count_stmt = case_list_statements(scope, window, filter, sort, desc, page, page_size, minute)
     with limited_connection() as conn:
-        df = frame(conn, page_stmt, LIST_COLUMNS)
+        # columns by name, not by position: the statement puts grid_name last
+        df = frame(conn, page_stmt)[LIST_COLUMNS]
         n = int(conn.execute(count_stmt).scalar())
     return df, n
 

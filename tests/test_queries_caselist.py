@@ -89,3 +89,19 @@ def test_case_trail_respects_scope(city_db):
         case_trail(6, Scope.township(T2))  # case 6 is in T1
     with pytest.raises(NotFound):
         case_trail(999)
+
+
+def test_each_column_holds_its_own_values(city_db):
+    """Columns are matched by name: a grid name never lands under deadline, a time never under grid_name."""
+    from queries import db
+    from queries.schema import case, grid
+    from sqlalchemy import select
+    df, _ = case_list(CITY, W7, "received_in_window", "id", False, 0, 50, now=NOW)
+    with db.current().connect() as conn:
+        truth = {r.id: r for r in conn.execute(
+            select(case.c.id, case.c.deadline, case.c.grid_code, grid.c.name.label("grid_name"))
+            .join(grid, grid.c.code == case.c.grid_code))}
+    for row in df.to_dict("records"):
+        assert row["deadline"] == truth[row["id"]].deadline
+        assert row["grid_code"] == truth[row["id"]].grid_code
+        assert row["grid_name"] == truth[row["id"]].grid_name

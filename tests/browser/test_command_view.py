@@ -11,6 +11,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from cli.browserbench import HOOK, WAIT_QUIET
+from tests.browser.conftest import FROZEN_NOW as FROZEN
 
 pytestmark = pytest.mark.browser
 
@@ -189,3 +190,26 @@ def test_layers_and_callbacks_are_compressed(live_server):
     js = live_server.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
     assert js.headers.get("Content-Encoding") == "gzip" or int(js.headers.get("Content-Length", "0")) < 500
     json.loads  # noqa: B018 - keep json imported for debugging payloads
+
+
+def test_a_number_opens_the_cases_behind_it_with_their_trail(browser, live_server):
+    open_page(browser, live_server.url + "/")
+    tiles = browser.find_elements(By.CSS_SELECTOR, ".gb-kpis .gb-tile")
+    overdue = int(tiles[1].find_element(By.CSS_SELECTOR, ".gb-tile-value").text.replace(",", ""))
+    assert overdue > 0
+    tiles[1].click()
+    title = wait_for(lambda: browser.execute_script(
+        "const t = document.getElementById('case-drawer-title'); return t && t.innerText"))
+    assert title.endswith(f"{overdue:,}")
+    rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#case-table td.dash-cell"))
+    first_id = int(browser.find_element(By.CSS_SELECTOR, "#case-table td[data-dash-column='id']").text)
+    rows[0].click()
+    trail = wait_for(lambda: browser.execute_script(
+        "const t = document.getElementById('case-trail'); return t && t.innerText"))
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        n_events = con.execute("select count(*) from case_event where case_id = ?", (first_id,)).fetchone()[0]
+        overdue_db = con.execute('select count(*) from "case" where closed_at is null and deadline < ?',
+                                 (FROZEN.replace("T", " ") + ".000000",)).fetchone()[0]
+    assert f"#{first_id}" in trail
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#case-trail li")) == n_events
+    assert overdue == overdue_db
