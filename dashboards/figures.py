@@ -135,8 +135,8 @@ def _color_range(z, metric: dict, ns) -> tuple[float, float]:
     lo, hi = min(good), max(good)
     if metric["kind"] == "count":
         lo = 0.0
-    if hi <= lo:
-        hi = lo + 1.0
+    if hi <= lo:  # all equal: a narrow band around the value, not a fake spread
+        hi = lo + (0.01 if metric["kind"] == "rate" else 1.0)
     return (lo, hi)
 
 

@@ -1,0 +1,72 @@
+"""Dashboard pieces without a browser: error states, the map patch, the map fit."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from config import load_config
+from dashboards import figures
+from queries.guard import QueryTimeout
+
+METRIC_RATE = {"code": "closure_rate", "label": "办结率", "kind": "rate", "higher_is_better": True}
+METRIC_COUNT = {"code": "open", "label": "在办", "kind": "count", "higher_is_better": False}
+VIEW = {"scope": {"level": "city", "code": ""}, "lang": "zh", "query": {}}
+
+
+@pytest.fixture
+def app_ctx(sqlite_url):
+    from app import create_app
+    app = create_app(load_config({"database_url": sqlite_url, "now": "2026-11-20T10:30:00"}, environ={}))
+    with app.server.test_request_context():
+        yield app
+
+
+def test_a_timed_out_query_shows_an_error_state_not_a_frozen_panel(app_ctx, monkeypatch):
+    import dashboards.command as command
+
+    def slow(*_args, **_kwargs):
+        raise QueryTimeout("query ran longer than 3000 ms")
+
+    monkeypatch.setattr(command, "kpis", slow)
+    out = command.update_kpis(VIEW, "7d", None, None, 1)
+    assert "gb-error" in json.dumps(out.to_plotly_json(), default=str)
+    monkeypatch.setattr(command, "node_counts", slow)
+    fig = command.update_nodes(VIEW, "7d", None, None, 1)
+    assert "数据暂不可用" in json.dumps(fig, ensure_ascii=False, default=str)
+
+
+def test_the_map_patch_carries_values_only_and_stays_small():
+    n = 1798
+    values = [i % 97 / 97 for i in range(n)]
+    ns = [i % 40 for i in range(n)]
+    patch = figures.map_patch(values, ns, METRIC_RATE, "zh")
+    body = json.dumps(patch.to_plotly_json(), default=str)
+    assert len(body.encode()) < 60_000           # raw; gzip brings it far under the 20 KB budget
+    touched = {tuple(op["location"][:3]) for op in patch.to_plotly_json()["operations"]}
+    assert {loc[2] for loc in touched} <= {"z", "zmin", "zmax", "marker", "text", "colorscale", "colorbar",
+                                           "hovertemplate"}
+    import gzip
+    assert len(gzip.compress(body.encode())) < 20_000
+
+
+def test_low_basis_rates_are_faded_and_say_n():
+    z, opacity, note = figures._metric_arrays([0.5, 0.9, None], [3, 50, 0], METRIC_RATE)
+    assert z == [0.5, 0.9, None]
+    assert opacity[0] < opacity[1] and opacity[2] < opacity[1]
+    assert note == ["n = 3", "n = 50", "n = 0"]
+    # counts carry no n note and are never faded
+    z, opacity, note = figures._metric_arrays([3, 0], [3, 0], METRIC_COUNT)
+    assert opacity == [0.9, 0.9] and note == ["", ""]
+
+
+def test_colour_range_ignores_rates_on_few_cases():
+    lo, hi = figures._color_range([0.0, 0.9, 0.95], METRIC_RATE, [2, 40, 40])
+    assert (lo, hi) == (0.9, 0.95)
+
+
+def test_fit_view_contains_the_bounds():
+    city = figures.fit_view((122.35, 40.45, 122.75, 40.80), key="city")
+    small = figures.fit_view((122.50, 40.60, 122.51, 40.61), key="grid")
+    assert 9 < city["zoom"] < 11.5 < small["zoom"]
+    assert city["lon"] == pytest.approx(122.55) and city["lat"] == pytest.approx(40.625)
