@@ -18,8 +18,12 @@ VIEW = {"scope": {"level": "city", "code": ""}, "lang": "zh", "query": {}}
 def app_ctx(sqlite_url):
     from app import create_app
     app = create_app(load_config({"database_url": sqlite_url, "now": "2026-11-20T10:30:00"}, environ={}))
-    with app.server.test_request_context():
-        yield app
+    from queries.cache import unbind_caches
+    try:
+        with app.server.test_request_context():
+            yield app
+    finally:
+        unbind_caches()  # the caches are process-wide: leave them as other tests expect
 
 
 def test_a_timed_out_query_shows_an_error_state_not_a_frozen_panel(app_ctx, monkeypatch):
