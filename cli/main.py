@@ -24,10 +24,11 @@ def _engine(ctx: click.Context):
     return configure(_config(ctx).db_url)
 
 
-SETTINGS_HELP = "\n".join(f"  {s.env:<28} {s.help}" for s in SETTINGS)
+SETTINGS_HELP = "\n".join(f"{s.env:<27} {s.help}" for s in SETTINGS)
 
 
-@click.group(epilog="Settings (environment variables; options override them):\n\n" + SETTINGS_HELP,
+# "\b" keeps click from re-wrapping the table
+@click.group(epilog="Settings (environment variables; options override them):\n\n\b\n" + SETTINGS_HELP,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.option("--database-url", help="SQLAlchemy URL (overrides GRIDBOARD_DATABASE_URL).")
 @click.option("--data-dir", help="Folder of the embedded SQLite database (overrides GRIDBOARD_DATA_DIR).")

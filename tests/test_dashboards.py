@@ -74,3 +74,16 @@ def test_fit_view_contains_the_bounds():
     small = figures.fit_view((122.50, 40.60, 122.51, 40.61), key="grid")
     assert 9 < city["zoom"] < 11.5 < small["zoom"]
     assert city["lon"] == pytest.approx(122.55) and city["lat"] == pytest.approx(40.625)
+
+
+def test_the_language_setting_is_the_default_unless_the_address_says_otherwise(sqlite_url):
+    from app import create_app
+    from dashboards.pages._common import with_default_language
+    from queries.cache import unbind_caches
+    app = create_app(load_config({"database_url": sqlite_url, "language": "en"}, environ={}))
+    try:
+        with app.server.test_request_context():
+            assert with_default_language({})["lang"] == "en"
+            assert with_default_language({"lang": "zh", "m": "open"}) == {"lang": "zh", "m": "open"}
+    finally:
+        unbind_caches()
