@@ -8,13 +8,13 @@ so that refresh, bookmarks and shared links land on the same view.
 """
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from dashboards import caseview, figures, partyview  # noqa: F401  (their callbacks serve this view)
 from dashboards.caseview import make_case_drawer
 from dashboards.mapview import base_figure, value_patch
 from dashboards.components import (WINDOW_CHOICES, app_now, error_box, guarded, href, make_breadcrumb,
-                                   make_card, make_graph, resolve_window, scope_path)
+                                   make_card, make_graph, resolve_window)
 from dashboards.i18n import fmt_int, fmt_minutes, fmt_pct, norm_lang, t
 from queries.areas import area_name
 from queries.cases import category_ranking, children_ranking, kpis, node_counts, open_now, trend
@@ -214,5 +214,3 @@ clientside_callback(
     Input("window-range", "start_date"), Input("window-range", "end_date"),
     prevent_initial_call=True,
 )
-
-__all__ = ["make_command_view", "scope_path", "ALL"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from queries import db
 from queries.cache import geo_query
@@ -88,12 +88,6 @@ def layer_keys(scope: Scope) -> tuple[tuple[str, str], tuple[str, str] | None]:
 def _village_of(grid_code: str) -> str:
     with db.current().connect() as conn:
         return conn.execute(select(grid.c.village_code).where(grid.c.code == grid_code)).scalar() or ""
-
-
-@geo_query
-def grid_count() -> int:
-    with db.current().connect() as conn:
-        return conn.execute(select(func.count()).select_from(grid)).scalar()
 
 
 def open_case_points(scope: Scope, now) -> pd.DataFrame:
