@@ -55,13 +55,11 @@ def make_command_view(scope: Scope, query: dict):
             html.Div(id="as-of", className="gb-asof"),
         ]),
     ])
-    map_card = make_card(
-        t("metric", lang),
-        make_graph("map", "max(560px, calc(100vh - 150px))", clear_on_unhover=True),
-        extra=dcc.RadioItems(id="metric", value=metric, className="gb-segmented gb-metrics", inline=True,
-                             options=[{"label": metric_dict(m.code, lang)["label"], "value": m.code}
-                                      for m in METRICS]),
-        class_name="gb-map-card")
+    # the map card lives in the shell (make_map_card) so that the map survives a drill;
+    # the page tells it the metric of its address and the labels of its language
+    map_setup = dcc.Store(id="map-setup", data={
+        "value": metric, "title": t("metric", lang),
+        "options": [{"label": metric_dict(m.code, lang)["label"], "value": m.code} for m in METRICS]})
     side = html.Div(className="gb-side", children=[
         html.Div(id="kpis", className="gb-kpis"),
         make_card(t("node_counts", lang), make_graph("nodes", "210px")),
@@ -72,13 +70,25 @@ def make_command_view(scope: Scope, query: dict):
         make_card(t("categories", lang), make_graph("categories", "260px")),
         make_card(t("party", lang), html.Div(id="party", className="gb-party")),
     ])
-    return html.Div(className="gb-page", children=[
+    return html.Div(className="gb-view", children=[
         dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang, "query": query}),
+        map_setup,
         header,
-        html.Main(className="gb-main", children=[map_card, side]),
+        side,
         lower,
         make_case_drawer(lang),
     ])
+
+
+def make_map_card():
+    """The map, mounted once for the whole visit: a drill re-draws it instead of re-creating it
+    (a new WebGL map per page costs most of a drill in a software-rendered browser)."""
+    return make_card(
+        html.Span(id="map-title"),
+        make_graph("map", "max(560px, calc(100vh - 150px))", clear_on_unhover=True),
+        extra=dcc.RadioItems(id="metric", value=DEFAULT_METRIC, className="gb-segmented gb-metrics",
+                             inline=True, options=[{"label": m.label_zh, "value": m.code} for m in METRICS]),
+        class_name="gb-map-card")
 
 
 # --- callbacks -------------------------------------------------------------------
@@ -94,7 +104,8 @@ def update_map(view, choice, start, end, metric_code, _version):
     scope, lang = _scope(view), view["lang"]
     metric = metric_dict(metric_code, lang)
     values = map_values(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
-    if ctx.triggered_id in ("metric", "data-version", "window-choice", "window-range"):
+    # a new view (a drill, a first load) needs the whole figure; anything else only recolours
+    if ctx.triggered_id is not None and "view.data" not in ctx.triggered_prop_ids:
         return value_patch(scope, values, metric, lang)
     return base_figure(scope, values, metric, lang)
 
@@ -193,6 +204,13 @@ def drill(map_click, ranking_click, view, metric, choice, start, end):
         query.update({"from": start[:10], "to": end[:10]})
     return href(child, target, query)
 
+
+# The page's address decides the metric and the labels; no round trip to the server.
+clientside_callback(
+    "function(setup) { return [setup.value, setup.options, setup.title]; }",
+    Output("metric", "value"), Output("metric", "options"), Output("map-title", "children"),
+    Input("map-setup", "data"),
+)
 
 # Keep the URL in step with the pickers without reloading the page.
 clientside_callback(

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from dashboards.command import make_map_card
 from queries.version import current_version
 
 POLL_MS = 4000  # a write shows on every open page within this plus one panel query
@@ -14,7 +15,9 @@ def make_shell():
         dcc.Location(id="nav", refresh="callback-nav"),
         dcc.Store(id="data-version", data=current_version()),
         dcc.Interval(id="version-poll", interval=POLL_MS),
-        dash.page_container,
+        # the page's parts and the persistent map card share one grid (the page
+        # container and the page root are display: contents)
+        html.Div(className="gb-page", children=[dash.page_container, make_map_card()]),
     ])
 
 

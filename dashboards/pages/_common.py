@@ -30,5 +30,5 @@ def scoped_layout(level: str, code: str | None, query: dict):
 
 def make_not_found(query: dict):
     lang = norm_lang(with_default_language(query).get("lang"))
-    return html.Div(className="gb-page gb-notfound", children=[
+    return html.Div(className="gb-notfound", children=[
         html.H1(t("not_found", lang)), dcc.Link(t("back_to_city", lang), href="/" + (f"?lang={lang}" if lang != "zh" else ""))])

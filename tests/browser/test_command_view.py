@@ -110,8 +110,14 @@ def test_clicking_the_map_drills_into_the_township_and_the_breadcrumb_goes_back(
         "const m = gd._fullLayout.map._subplot.map; const p = m.project([arguments[0], arguments[1]]);"
         "return [p.x, p.y];", lon, lat)
     canvas = browser.find_element(By.CSS_SELECTOR, "#map .maplibregl-canvas")
-    w, h = canvas.size["width"], canvas.size["height"]
-    ActionChains(browser).move_to_element_with_offset(canvas, int(x - w / 2), int(y - h / 2)).pause(0.3) \
+    # offsets count from the centre of the part of the canvas that is in view
+    top, bottom, left, right = browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return [Math.max(r.top, 0), Math.min(r.bottom, window.innerHeight), Math.max(r.left, 0),"
+        " Math.min(r.right, window.innerWidth)];", canvas)
+    rect = canvas.rect
+    cx, cy = (left + right) / 2 - rect["x"], (top + bottom) / 2 - rect["y"]
+    ActionChains(browser).move_to_element_with_offset(canvas, int(x - cx), int(y - cy)).pause(0.3) \
         .click().perform()
     wait_for(lambda: f"/township/{township}" in browser.current_url)
     wait_for(lambda: township_name in crumbs(browser))
