@@ -104,6 +104,9 @@ def test_clicking_the_map_drills_into_the_township_and_the_breadcrumb_goes_back(
     wait_for(lambda: browser.execute_script(
         "try { const m = document.querySelector('#map .js-plotly-plot')._fullLayout.map._subplot.map;"
         " return m.loaded() && !m.isMoving(); } catch (e) { return false; }"))
+    # mark the map: a drill must re-draw this same map, not build a new one
+    browser.execute_script("document.querySelector('#map .js-plotly-plot')._fullLayout.map._subplot.map"
+                           ".__gridboardKept = true;")
     # where that grid's inside point is on screen, relative to the map's own canvas
     x, y = browser.execute_script(
         "const gd = document.querySelector('#map .js-plotly-plot');"
@@ -124,6 +127,8 @@ def test_clicking_the_map_drills_into_the_township_and_the_breadcrumb_goes_back(
     with sqlite3.connect(db_path(live_server.db_url)) as con:
         n_grids = con.execute("select count(*) from grid where township_code = ?", (township,)).fetchone()[0]
     wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["locations"] == n_grids)
+    assert browser.execute_script(
+        "return document.querySelector('#map .js-plotly-plot')._fullLayout.map._subplot.map.__gridboardKept")
     # the first crumb is the city: a link up
     browser.find_element(By.CSS_SELECTOR, ".gb-breadcrumb a.gb-crumb").click()
     wait_for(lambda: urlparse(browser.current_url).path == "/")
