@@ -8,15 +8,14 @@
 """
 from __future__ import annotations
 
-import gzip
 import time
 from datetime import datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 
 from cli.server import free_port, start_server
+from queries.bench import busiest_scopes, case_count, data_now, layer_sizes
 
 BUDGETS = {
     "load_ms": 1500, "recolour_ms": 200, "drill_ms": 400, "recolour_bytes": 20_000,
@@ -32,11 +31,9 @@ def ensure_database(url: str, cases: int) -> None:
     from cli.main import seed_demo
     from queries.db import configure
     from queries.migrate import upgrade
-    from queries.schema import case
     engine = configure(url)
     upgrade(engine)
-    with engine.connect() as conn:
-        have = conn.execute(select(func.count()).select_from(case)).scalar()
+    have = case_count(engine)
     if have and abs(have - cases) <= cases * 0.02:
         click.echo(f"using {url} ({have:,} cases)")
         return
@@ -45,45 +42,6 @@ def ensure_database(url: str, cases: int) -> None:
     seed_demo(engine, cases=cases, days=90, random_seed=2020,
               now=datetime.now().replace(microsecond=0), force=True)
     click.echo(f"seeded in {time.perf_counter() - t0:.1f} s")
-
-
-def data_now(engine) -> datetime:
-    """The bench's 'now': the newest case time, so that 'today' is never empty however old the data."""
-    from queries.schema import case
-    with engine.connect() as conn:
-        return conn.execute(select(func.max(case.c.created_at))).scalar()
-
-
-def layer_sizes(engine) -> list[tuple[str, int, int, int]]:
-    from queries.schema import map_layer
-    rows: dict[str, list[int]] = {}
-    with engine.connect() as conn:
-        for level, scope_code, text in conn.execute(select(map_layer.c.level, map_layer.c.scope_code,
-                                                           map_layer.c.geojson)):
-            key = f"{level} ({'city' if not scope_code else 'per ' + ('township' if len(scope_code) <= 9 else 'village')})"
-            raw = len(text.encode())
-            gz = len(gzip.compress(text.encode(), 9, mtime=0))
-            r = rows.setdefault(key, [0, 0, 0])
-            r[0] += 1
-            r[1] = max(r[1], raw)
-            r[2] = max(r[2], gz)
-    return [(k, n, raw, gz) for k, (n, raw, gz) in sorted(rows.items())]
-
-
-def busiest_scopes(engine):
-    from queries.schema import case_day
-    from queries.scope import Scope
-    t = case_day
-    with engine.connect() as conn:
-        tw = conn.execute(select(t.c.township_code).group_by(t.c.township_code)
-                          .order_by(func.sum(t.c.created).desc()).limit(1)).scalar()
-        vil = conn.execute(select(t.c.village_code).where(t.c.township_code == tw).group_by(t.c.village_code)
-                           .order_by(func.sum(t.c.created).desc()).limit(1)).scalar()
-        grd = conn.execute(select(t.c.grid_code).where(t.c.village_code == vil).group_by(t.c.grid_code)
-                           .order_by(func.sum(t.c.created).desc()).limit(1)).scalar()
-        towns = [r[0] for r in conn.execute(select(t.c.township_code).group_by(t.c.township_code)
-                                            .order_by(t.c.township_code))]
-    return [Scope.city(), Scope.township(tw), Scope.village(vil), Scope.grid(grd)], towns
 
 
 def _bump(engine, now) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import click
 
-from config import SETTINGS, load_config
+from config import SETTINGS, load_config, local_now
 
 
 def _config(ctx: click.Context):
@@ -83,11 +83,8 @@ def _progress_bar():
 
 
 def _now(value: str | None) -> datetime:
-    if value:
-        return datetime.fromisoformat(value)
-    from zoneinfo import ZoneInfo
-    tz = ZoneInfo(load_config().timezone)
-    return datetime.now(tz).replace(tzinfo=None, microsecond=0)
+    """``--now`` if given, else the deployment's local clock (which honours GRIDBOARD_NOW)."""
+    return datetime.fromisoformat(value) if value else local_now(load_config())
 
 
 @main.command("seed")
@@ -112,8 +109,7 @@ def seed_demo(engine, *, cases: int, days: int, random_seed: int, now: datetime,
     from geo.democity import generate_tree
     from geo.layers import build_layers
     from queries.seed import seed_activity
-    from queries.tree import tree_exists
-    from queries.tree import replace_tree
+    from queries.tree import replace_tree, tree_exists
     from queries.cache import clear_geo_cache
     from queries.wipe import wipe_all
 

@@ -54,7 +54,7 @@ def open_drawer(_tiles, node_click, _close):
         key = node_click["points"][0].get("customdata")
         filt = {"overdue": "overdue_now", "escalated": "escalated"}.get(key, f"node:{key}")
         return False, filt, 0
-    if isinstance(trig, dict) and any(ctx.triggered[i]["value"] for i in range(len(ctx.triggered))):
+    if isinstance(trig, dict) and any(t["value"] for t in ctx.triggered):
         return False, trig["filter"], 0
     return no_update, no_update, no_update
 

@@ -15,7 +15,7 @@ from dashboards.caseview import make_case_drawer
 from dashboards.mapview import base_figure, value_patch
 from dashboards.components import (WINDOW_CHOICES, app_now, error_box, guarded, href, make_breadcrumb,
                                    make_card, make_graph, resolve_window)
-from dashboards.i18n import fmt_int, fmt_minutes, fmt_pct, norm_lang, t
+from dashboards.i18n import area_names, fmt_int, fmt_minutes, fmt_pct, norm_lang, t
 from queries.areas import area_name
 from queries.cases import category_ranking, children_ranking, kpis, node_counts, open_now, trend
 from queries.mapdata import METRICS, map_values
@@ -168,7 +168,7 @@ def update_ranking(view, choice, start, end, metric_code, _version):
         return figures.empty_figure(t("no_data", lang))
     metric = metric_dict(metric_code, lang)
     df = children_ranking(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
-    df = df.assign(label=[(e if lang == "en" and e else z) for z, e in zip(df["name"], df.get("name_en", df["name"]))])
+    df = df.assign(label=area_names(df, lang))
     return figures.ranking_figure(df, metric, lang)
 
 

@@ -9,7 +9,7 @@ from dash import dcc, html
 from flask import current_app
 
 from config import local_now
-from dashboards.i18n import LEVEL_TEXT, t
+from dashboards.i18n import LEVEL_TEXT, area_name, t
 from queries.window import parse_window
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def href(level: str, code: str, query: dict) -> str:
 def make_breadcrumb(chain: list[dict], query: dict, lang: str):
     parts = []
     for i, node in enumerate(chain):
-        name = node.get("name_en") if lang == "en" and node.get("name_en") else node["name"]
+        name = area_name(node, lang)
         if i:
             parts.append(html.Span("›", className="gb-crumb-sep"))
         if i == len(chain) - 1:

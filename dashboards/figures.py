@@ -127,6 +127,11 @@ def _metric_arrays(values, ns, metric: dict):
     return z, opacity, note
 
 
+def _hover_text(note: list[str]) -> list[str]:
+    """The n notes as the hover shows them, after the value."""
+    return [f"  ({x})" if x else "" for x in note]
+
+
 def _color_range(z, metric: dict, ns) -> tuple[float, float]:
     """Colour range over the grids with an adequate basis, so a few tiny samples do not stretch it."""
     good = [v for v, n in zip(z, ns) if v is not None and (metric["kind"] != "rate" or (n or 0) >= MIN_N_FOR_RATE)]
@@ -149,7 +154,7 @@ def map_figure(base, values, ns, metric: dict, layer_url: str, border_url: str |
     hover = map_hover(metric, lang)
     trace = go.Choroplethmap(
         geojson=layer_url, featureidkey="properties.id", locations=list(base["code"]), z=z,
-        text=[f"  ({x})" if x else "" for x in note], zmin=lo, zmax=hi,
+        text=_hover_text(note), zmin=lo, zmax=hi,
         customdata=list(zip(base["target"], base["label"], base["worker"])),
         colorscale=colorscale, marker=dict(opacity=opacity, line=dict(width=0.4, color="#ffffff")),
         hovertemplate=hover, colorbar=dict(thickness=10, len=0.6, x=0.99, **colorbar_ticks(metric, lo, hi)),
@@ -193,7 +198,7 @@ def map_patch(values, ns, metric: dict, lang: str) -> Patch:
     p["data"][0]["zmin"] = lo
     p["data"][0]["zmax"] = hi
     p["data"][0]["marker"]["opacity"] = opacity
-    p["data"][0]["text"] = [f"  ({x})" if x else "" for x in note]
+    p["data"][0]["text"] = _hover_text(note)
     p["data"][0]["colorscale"] = GOOD_HIGH if metric["higher_is_better"] else ATTENTION
     for key, value in colorbar_ticks(metric, lo, hi).items():
         p["data"][0]["colorbar"][key] = value

@@ -103,6 +103,12 @@ def fmt_minutes(minutes, lang: str) -> str:
 
 def area_name(row: dict, lang: str) -> str:
     """The name of an area row (``name`` / ``name_en``) in the UI language."""
-    if norm_lang(lang) == "en" and row.get("name_en"):
-        return row["name_en"]
+    english = row.get("name_en")
+    if norm_lang(lang) == "en" and isinstance(english, str) and english:
+        return english
     return row.get("name") or ""
+
+
+def area_names(frame, lang: str) -> list[str]:
+    """``area_name`` of every row of a frame with ``name`` and ``name_en`` columns."""
+    return [area_name(r, lang) for r in frame[["name", "name_en"]].to_dict("records")]

@@ -5,7 +5,7 @@ import pandas as pd
 
 from dashboards.components import app_now
 from dashboards.figures import fit_view, map_figure, map_patch
-from dashboards.i18n import EVENT_TEXT, t
+from dashboards.i18n import EVENT_TEXT, area_names, t
 from queries.areas import grid_info, layer_etag
 from queries.guard import NotFound
 from queries.mapbase import layer_keys, map_base, open_case_points, scope_bounds
@@ -55,7 +55,7 @@ def value_patch(scope: Scope, values: pd.DataFrame, metric: dict, lang: str):
 
 def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str) -> dict:
     base = map_base(scope)
-    base = base.assign(label=base["name_en"].where((lang == "en") & base["name_en"].notna(), base["name"]))
+    base = base.assign(label=area_names(base, lang))
     v = aligned(scope, values)
     grid_key, border_key = layer_keys(scope)
     view = fit_view(scope_bounds(scope) or CITY_BOUNDS, key=f"{scope.level}:{scope.code}")

@@ -13,16 +13,19 @@ bound for the run (and unbound after).
 """
 from __future__ import annotations
 
+import gzip
 import statistics
 import time
 from datetime import datetime
 from typing import Callable
 
 from flask import Flask
+from sqlalchemy import func, select
 
 from queries import areas, caselist, cases, mapdata, party
 from queries.cache import init_caches, is_bound, panel_cache, unbind_caches
 from queries.filters import local_now, to_minute
+from queries.schema import case, case_day, map_layer, township
 from queries.scope import Scope
 from queries.version import current_version
 from queries.window import Window
@@ -111,3 +114,49 @@ def bench_queries(scope_list: list[Scope], window: Window, now: datetime | None 
         if bound_here:
             unbind_caches()
     return results
+
+
+# --- the figures ``gridboard bench`` prints beside the query timings
+
+def case_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(case)).scalar()
+
+
+def data_now(engine) -> datetime:
+    """The bench's 'now': the newest case time, so that 'today' is never empty however old the data."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(case.c.created_at))).scalar()
+
+
+def layer_sizes(engine) -> list[tuple[str, int, int, int]]:
+    """(layer kind, count, largest raw bytes, largest gzipped bytes) of the stored map layers."""
+    rows: dict[str, list[int]] = {}
+    with engine.connect() as conn:
+        townships = set(conn.execute(select(township.c.code)).scalars())
+        for level, scope_code, text in conn.execute(select(map_layer.c.level, map_layer.c.scope_code,
+                                                           map_layer.c.geojson)):
+            per = "city" if not scope_code else "per township" if scope_code in townships else "per village"
+            key = f"{level} ({per})"
+            raw = len(text.encode())
+            gz = len(gzip.compress(text.encode(), 9, mtime=0))
+            r = rows.setdefault(key, [0, 0, 0])
+            r[0] += 1
+            r[1] = max(r[1], raw)
+            r[2] = max(r[2], gz)
+    return [(k, n, raw, gz) for k, (n, raw, gz) in sorted(rows.items())]
+
+
+def busiest_scopes(engine) -> tuple[list[Scope], list[str]]:
+    """The city and its busiest township, village and grid by cases received; and every township code."""
+    t = case_day
+    with engine.connect() as conn:
+        tw = conn.execute(select(t.c.township_code).group_by(t.c.township_code)
+                          .order_by(func.sum(t.c.created).desc()).limit(1)).scalar()
+        vil = conn.execute(select(t.c.village_code).where(t.c.township_code == tw).group_by(t.c.village_code)
+                           .order_by(func.sum(t.c.created).desc()).limit(1)).scalar()
+        grd = conn.execute(select(t.c.grid_code).where(t.c.village_code == vil).group_by(t.c.grid_code)
+                           .order_by(func.sum(t.c.created).desc()).limit(1)).scalar()
+        towns = [r[0] for r in conn.execute(select(t.c.township_code).group_by(t.c.township_code)
+                                            .order_by(t.c.township_code))]
+    return [Scope.city(), Scope.township(tw), Scope.village(vil), Scope.grid(grd)], towns

@@ -162,6 +162,28 @@ def _cache_set(cache: Cache, key: str, value: Any) -> None:
         log.warning("cache write failed for %s: %s", key, exc)
 
 
+def _memoized(fn: Callable, region: Cache, key_now: Callable, cache_key: Callable) -> Callable:
+    """Wrap ``fn``: read ``region`` under ``key_now(args, kwargs)``, else compute and store.
+
+    Runs uncached while ``region`` is unbound (a CLI command, a unit test of the SQL).
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if not is_bound(region):
+            return fn(*args, **kwargs)
+        key = key_now(args, kwargs)
+        value = _cache_get(region, key)
+        if value is _MISS:
+            value = fn(*args, **kwargs)
+            _cache_set(region, key, value)
+        return value
+
+    wrapper.uncached = fn
+    wrapper.cache_key = cache_key
+    wrapper.region = region
+    return wrapper
+
+
 def panel_query(fn: Callable) -> Callable:
     """Memoize a top-level panel query in ``panel_cache`` under a versioned key.
 
@@ -179,22 +201,11 @@ def panel_query(fn: Callable) -> Callable:
         base = function_key("panel", name, _bound_arguments(sig, args, kwargs))
         return f"{base}:v{version}@{db_tag(engine)}"
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if not is_bound(panel_cache):
-            return fn(*args, **kwargs)
+    def key_now(args, kwargs) -> str:
         engine = db.current()
-        key = cache_key(*args, version=current_version(engine), engine=engine, **kwargs)
-        value = _cache_get(panel_cache, key)
-        if value is _MISS:
-            value = fn(*args, **kwargs)
-            _cache_set(panel_cache, key, value)
-        return value
+        return cache_key(*args, version=current_version(engine), engine=engine, **kwargs)
 
-    wrapper.uncached = fn
-    wrapper.cache_key = cache_key
-    wrapper.region = panel_cache
-    return wrapper
+    return _memoized(fn, panel_cache, key_now, cache_key)
 
 
 def geo_query(fn: Callable) -> Callable:
@@ -205,18 +216,4 @@ def geo_query(fn: Callable) -> Callable:
     def cache_key(*args, engine=None, **kwargs) -> str:
         return f"{function_key('geo', name, _bound_arguments(sig, args, kwargs))}@{db_tag(engine)}"
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if not is_bound(geo_cache):
-            return fn(*args, **kwargs)
-        key = cache_key(*args, **kwargs)
-        value = _cache_get(geo_cache, key)
-        if value is _MISS:
-            value = fn(*args, **kwargs)
-            _cache_set(geo_cache, key, value)
-        return value
-
-    wrapper.uncached = fn
-    wrapper.cache_key = cache_key
-    wrapper.region = geo_cache
-    return wrapper
+    return _memoized(fn, geo_cache, lambda args, kwargs: cache_key(*args, **kwargs), cache_key)

@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, case as sql_case, func, select
+from sqlalchemy import and_, func, select
 
 from queries.areas import children_frame
 from queries.cache import panel_query
-from queries.filters import (day_clauses, frame, local_now, open_case_clauses, rate, scope_clauses,
+from queries.filters import (flag, total, day_clauses, frame, local_now, open_case_clauses, rate, scope_clauses,
                              time_clauses, to_minute)
 from queries.guard import limited_connection
 from queries.mapdata import fill_missing, metric_info, metric_values
@@ -30,14 +30,6 @@ from queries.scope import Scope
 from queries.window import Window
 
 
-def total(column):
-    """``SUM(column)`` that is 0, not NULL, over no rows."""
-    return func.coalesce(func.sum(column), 0)
-
-
-def flag(condition):
-    """1 where ``condition`` holds, else 0 (for conditional sums)."""
-    return sql_case((condition, 1), else_=0)
 
 
 # --------------------------------------------------------------------------- nodes

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, case as sql_case, func
 
 from queries.schema import NODES, case
 from queries.scope import Scope
@@ -91,3 +91,13 @@ def frame(conn: Connection, stmt, columns: list[str] | None = None) -> pd.DataFr
 def rate(numerator: float, basis: float) -> float | None:
     """``numerator / basis``, or None when the basis is empty: a rate of nothing is unknown, not 0."""
     return float(numerator) / float(basis) if basis else None
+
+
+def total(column):
+    """``SUM(column)`` that is 0, not NULL, over no rows."""
+    return func.coalesce(func.sum(column), 0)
+
+
+def flag(condition):
+    """1 where ``condition`` holds, else 0 (for conditional sums)."""
+    return sql_case((condition, 1), else_=0)

@@ -27,7 +27,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from queries.cache import panel_query
-from queries.filters import (area_clauses, day_clauses, frame, local_now, open_case_clauses, scope_clauses,
+from queries.filters import (total, area_clauses, day_clauses, frame, local_now, open_case_clauses, scope_clauses,
                              to_minute)
 from queries.guard import limited_connection
 from queries.party import attendance_values
@@ -82,9 +82,6 @@ def metric_info(code: str) -> Metric:
         raise ValueError(f"unknown metric {code!r}; expected one of {sorted(METRIC_BY_CODE)}") from None
 
 
-def _total(column):
-    return func.coalesce(func.sum(column), 0)
-
 
 def rollup_metric_statement(level: str, scope: Scope, window: Window, metric: str):
     """``code, num, den`` per area of ``level`` from ``case_day`` over the window."""
@@ -92,7 +89,7 @@ def rollup_metric_statement(level: str, scope: Scope, window: Window, metric: st
     nums, den, _ = ROLLUP_PARTS[metric]
     col = t.c[f"{level}_code"]
     num = sum((t.c[n] for n in nums[1:]), t.c[nums[0]])
-    return (select(col.label("code"), _total(num).label("num"), _total(t.c[den]).label("den"))
+    return (select(col.label("code"), total(num).label("num"), total(t.c[den]).label("den"))
             .where(*scope_clauses(t, scope), *day_clauses(t, window))
             .group_by(col))
 

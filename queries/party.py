@@ -13,40 +13,32 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import case as sql_case, func, select
+from sqlalchemy import func, select
 
 from queries.cache import panel_query
-from queries.filters import area_clauses, frame, local_now, rate, scope_clauses, time_clauses, to_minute
+from queries.filters import (area_clauses, flag, frame, local_now, rate, scope_clauses, time_clauses, to_minute,
+                             total)
 from queries.guard import limited_connection
 from queries.schema import ORG_KINDS, attendance, grid, party_member, party_org, study_session, township
 from queries.scope import Scope
 from queries.window import Window
 
 
-def _total(column):
-    return func.coalesce(func.sum(column), 0)
-
 
 def present_count():
     """Number of present attendance rows (booleans summed portably)."""
-    return _total(sql_case((attendance.c.present.is_(True), 1), else_=0))
+    return total(flag(attendance.c.present.is_(True)))
 
 
-def session_scope(scope: Scope) -> tuple[object, list]:
-    """(FROM clause, WHERE clauses) selecting the study sessions of ``scope``."""
-    s = study_session
+def org_scoped(table, scope: Scope) -> tuple[object, list]:
+    """(FROM clause, WHERE clauses) selecting the rows of ``table`` (sessions or members) in ``scope``.
+
+    A grid is reached through its party group; other levels by the table's own scope columns.
+    """
     if scope.level == "grid":
-        frm = s.join(party_org, party_org.c.code == s.c.org_code)
+        frm = table.join(party_org, party_org.c.code == table.c.org_code)
         return frm, [party_org.c.grid_code == scope.code]
-    return s, scope_clauses(s, scope)
-
-
-def member_scope(scope: Scope) -> tuple[object, list]:
-    m = party_member
-    if scope.level == "grid":
-        frm = m.join(party_org, party_org.c.code == m.c.org_code)
-        return frm, [party_org.c.grid_code == scope.code]
-    return m, scope_clauses(m, scope)
+    return table, scope_clauses(table, scope)
 
 
 # --------------------------------------------------------------------------- summary
@@ -81,19 +73,19 @@ def org_counts_statement(scope: Scope):
 
 
 def member_count_statement(scope: Scope):
-    frm, where = member_scope(scope)
+    frm, where = org_scoped(party_member, scope)
     return select(func.count()).select_from(frm).where(*where)
 
 
 def session_totals_statement(scope: Scope, window: Window):
-    frm, where = session_scope(scope)
+    frm, where = org_scoped(study_session, scope)
     s = study_session
-    return (select(func.count().label("sessions"), _total(s.c.expected).label("expected"))
+    return (select(func.count().label("sessions"), total(s.c.expected).label("expected"))
             .select_from(frm).where(*where, *time_clauses(s.c.starts_at, window)))
 
 
 def attendance_totals_statement(scope: Scope, window: Window):
-    frm, where = session_scope(scope)
+    frm, where = org_scoped(study_session, scope)
     s = study_session
     return (select(present_count().label("present"), func.count().label("rows"))
             .select_from(frm.join(attendance, attendance.c.session_id == s.c.id))
@@ -128,7 +120,7 @@ def sessions_statement(scope: Scope, *conditions):
     present = (select(func.count()).select_from(attendance)
                .where(attendance.c.session_id == s.c.id, attendance.c.present.is_(True))
                .scalar_subquery())
-    frm, where = session_scope(scope)
+    frm, where = org_scoped(study_session, scope)
     if scope.level != "grid":  # the grid path has joined party_org already
         frm = frm.join(party_org, party_org.c.code == s.c.org_code)
     frm = frm.join(township, township.c.code == s.c.township_code)
@@ -182,7 +174,7 @@ def _typed_sessions(df: pd.DataFrame) -> pd.DataFrame:
 def attendance_by_statement(level: str, scope: Scope, window: Window):
     """Present and attendance rows per township or village of ``scope`` (by the session's columns)."""
     s = study_session
-    frm, where = session_scope(scope)
+    frm, where = org_scoped(study_session, scope)
     col = s.c[f"{level}_code"]
     return (select(col.label("code"), present_count().label("present"), func.count().label("rows"))
             .select_from(frm.join(attendance, attendance.c.session_id == s.c.id))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Float, case as sql_case, delete, func, literal, select, union_all
 
+from queries.filters import flag
 from queries.schema import NODES, case, case_day, case_day_category, case_day_response, case_event
 
 # Upper bounds (minutes) of the response-time histogram; the last is "longer".
@@ -78,9 +79,6 @@ def rebuild_rollups(conn: Connection) -> None:
         if frm is not None:
             stmt = stmt.select_from(frm)
         return stmt.where(where) if where is not None else stmt
-
-    def flag(cond):
-        return sql_case((cond, 1), else_=0)
 
     parts = [
         part(c.c.created_at, created=literal(1),

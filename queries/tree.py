@@ -18,20 +18,13 @@ BATCH = 2000
 
 
 def _records(frame, columns: list[str]) -> list[dict]:
+    """Rows for the area table: the text columns (missing -> None), WKB and the derived figures."""
     f = derived_columns(frame)
+    text = f[columns].astype(object).where(f[columns].notna(), None)
+    rows = text.to_dict("records")
     wkb = shapely.to_wkb(f.geometry.to_numpy(), include_srid=False)
-    rows = []
-    for i, rec in enumerate(f[columns].to_dict("records")):
-        rec["geom"] = wkb[i]
-        rec["centroid_lon"] = float(f["centroid_lon"].iloc[i])
-        rec["centroid_lat"] = float(f["centroid_lat"].iloc[i])
-        rec["area_km2"] = float(f["area_km2"].iloc[i])
-        for k, v in rec.items():
-            if v is not None and not isinstance(v, (str, bytes, float, int)):
-                rec[k] = str(v)
-            if isinstance(v, float) and k == "name_en" and pd.isna(v):
-                rec[k] = None
-        rows.append(rec)
+    for rec, geom, lon, lat, area in zip(rows, wkb, f["centroid_lon"], f["centroid_lat"], f["area_km2"]):
+        rec.update(geom=geom, centroid_lon=float(lon), centroid_lat=float(lat), area_km2=float(area))
     return rows
 
 
