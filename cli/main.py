@@ -238,6 +238,8 @@ def demo(ctx, cases):
 from cli.bench import bench  # noqa: E402  (a command of its own module)
 
 main.add_command(bench)
+from cli.tokens import token_group  # noqa: E402
+main.add_command(token_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

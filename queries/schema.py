@@ -135,6 +135,10 @@ case = Table(
     Column("urges", Integer, nullable=False, default=0),
     Column("rating", String(24)),
     Column("rated_at", DateTime),
+    Column("verified_at", DateTime, doc="on-site verification by the grid worker (needed before closing)"),
+    Column("reminded_at", DateTime, doc="when the response reminder was raised (not claimed by response_due)"),
+    Column("reopens", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("updated_at", DateTime, doc="time of the newest event: a new event may not be older"),
     CheckConstraint(_in("node", NODES), name="node"),
     CheckConstraint(_in("level", CASE_LEVELS), name="level"),
     CheckConstraint(_in("source", SOURCES), name="source"),
@@ -282,4 +286,59 @@ map_layer = Table(
     Column("scope_code", String(20), primary_key=True, doc="'' for the city-wide layer"),
     Column("geojson", Text, nullable=False),
     Column("etag", String(40), nullable=False),
+)
+
+
+# --- access: users, tokens, audit -------------------------------------------------
+
+ROLES = ("operator", "official", "township_leader", "village_leader", "admin")
+TOKEN_KINDS = ("source", "kiosk")
+
+app_user = Table(
+    "app_user", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(24), nullable=False),
+    Column("scope_level", String(16), nullable=False, doc="home scope: the whole subtree is granted"),
+    Column("scope_code", String(20), nullable=False, default="", server_default=""),
+    Column("password_hash", String(255), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False, server_default=text("false")),
+    Column("failed_logins", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("locked_until", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("password_changed_at", DateTime),
+    Column("last_login_at", DateTime),
+    CheckConstraint(_in("role", ROLES), name="role"),
+    CheckConstraint(_in("scope_level", LEVELS), name="scope_level"),
+)
+
+api_token = Table(
+    "api_token", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(8), nullable=False, doc="source: writes cases for its source; kiosk: reads one scope"),
+    Column("name", String(64), nullable=False, default="", server_default=""),
+    Column("source", String(16), doc="kind=source: the channel it writes for"),
+    Column("scope_level", String(16), doc="kind=kiosk: the scope it may read"),
+    Column("scope_code", String(20)),
+    Column("token_hash", String(64), nullable=False, unique=True, doc="sha256 of the secret; the secret is shown once"),
+    Column("prefix", String(12), nullable=False, doc="first characters of the secret, to recognise it in lists"),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False, default="", server_default=""),
+    Column("revoked_at", DateTime),
+    Column("last_used_at", DateTime),
+    CheckConstraint(_in("kind", TOKEN_KINDS), name="kind"),
+    CheckConstraint("kind <> 'source' OR " + _in("source", SOURCES), name="source"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(96), nullable=False, default="", server_default="",
+           doc="user name, token:<id> or '' for anonymous"),
+    Column("action", String(32), nullable=False, doc="login, login_failed, logout, user_add, token_create, export, denied, ..."),
+    Column("target", String(200), nullable=False, default="", server_default=""),
+    Column("detail", Text),
+    Column("ip", String(64)),
+    Index("ix_audit_log_at", "at"),
 )

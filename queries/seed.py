@@ -295,7 +295,9 @@ def _seed_cases(conn, model, now, days, cases, seed, fmt, report) -> dict:
             "handled_at": fmt(c["handled_at"]), "closed_at": fmt(c["closed_at"]),
             "response_due": fmt(c["response_due"]), "deadline": fmt(c["deadline"]),
             "escalations": c["escalations"].tolist(), "urges": c["urges"].tolist(),
-            "rating": ratings[c["rating"]].tolist(), "rated_at": fmt(c["rated_at"])})
+            "rating": ratings[c["rating"]].tolist(), "rated_at": fmt(c["rated_at"]),
+            "verified_at": fmt(c["verified_at"]), "reminded_at": fmt(c["reminded_at"]),
+            "reopens": c["reopens"].tolist(), "updated_at": fmt(c["updated_at"])})
         _write(conn, case_event, {
             "id": e["id"].tolist(), "case_id": e["case_id"].tolist(), "seq": e["seq"].tolist(),
             "kind": e["kind"].tolist(), "at": fmt(e["at"]), "actor": e["actor"].tolist(),

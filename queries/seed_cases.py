@@ -449,6 +449,10 @@ def _cut_at_now(model, tx, T, k, dept, r1, r2, now_s, first_id, first_event_id, 
         "rating": rating,
         "rated_at": np.where(P[:, S_RATE2], T[:, S_RATE2], np.where(P[:, S_RATE], T[:, S_RATE], NEVER)),
         "source_ref": _source_refs(c["day"], c["src"], plan.starts),
+        "verified_at": np.where(P[:, S_VERIFY2], T[:, S_VERIFY2], np.where(P[:, S_VERIFY], T[:, S_VERIFY], NEVER)),
+        "reminded_at": np.where(P[:, S_REMIND], T[:, S_REMIND], NEVER),
+        "reopens": P[:, S_REOPEN].astype(np.int64),
+        "updated_at": np.where(P, T, np.iinfo(np.int64).min).max(1),
     }
     return Batch(cases, _events(model, T, P, k, dept, r1, r2, c, first_id, first_event_id))
 

@@ -31,7 +31,9 @@ ROWS = {
              "department": "城管局", "created_at": T0, "claimed_at": T0 + dt.timedelta(minutes=40),
              "handled_at": T0 + dt.timedelta(hours=20), "closed_at": T0 + dt.timedelta(hours=26),
              "response_due": T0 + dt.timedelta(hours=12), "deadline": T0 + dt.timedelta(days=3),
-             "escalations": 2, "urges": 1, "rating": "satisfied", "rated_at": T0 + dt.timedelta(hours=27)},
+             "escalations": 2, "urges": 1, "rating": "satisfied", "rated_at": T0 + dt.timedelta(hours=27),
+             "verified_at": T0 + dt.timedelta(hours=25), "reminded_at": None, "reopens": 0,
+             "updated_at": T0 + dt.timedelta(hours=27)},
     "case_event": {"id": 1, "case_id": 1, "seq": 1, "kind": "received", "at": T0, "actor": "8890",
                    "level": "village", "department": None, "note": "来电"},
     "case_day": {"day": T0.date(), "grid_code": "210882001001001", "village_code": "210882001001",
@@ -53,6 +55,15 @@ ROWS = {
     "attendance": {"session_id": 1, "member_id": 1, "present": True},
     "map_layer": {"level": "grid", "scope_code": "", "geojson": '{"type":"FeatureCollection","features":[]}',
                   "etag": "abc"},
+    "app_user": {"id": 1, "name": "gangdu", "role": "township_leader", "scope_level": "township",
+                 "scope_code": "210882001", "password_hash": "scrypt:32768:8:1$salt$hash", "disabled": False,
+                 "failed_logins": 0, "locked_until": None, "created_at": T0, "password_changed_at": T0,
+                 "last_login_at": None},
+    "api_token": {"id": 1, "kind": "source", "name": "12345 hotline", "source": "hotline", "scope_level": None,
+                  "scope_code": None, "token_hash": "0" * 64, "prefix": "gbt_abcd", "created_at": T0,
+                  "created_by": "admin", "revoked_at": None, "last_used_at": None},
+    "audit_log": {"id": 1, "at": T0, "actor": "gangdu", "action": "login", "target": "", "detail": None,
+                  "ip": "127.0.0.1"},
 }
 
 

@@ -118,10 +118,16 @@ def test_source_refs_unique_per_source(seeded):
 def _replay(c, evs) -> dict:
     """The case columns implied by its events (the rules of queries.seed_cases, written out again)."""
     node, level, dept = "received", "village", None
-    claimed = handled = closed = rating = rated_at = last_esc = None
-    escalations = urges = 0
+    claimed = handled = closed = rating = rated_at = last_esc = verified = reminded = None
+    escalations = urges = reopens = 0
     for e in evs:
         k = e.kind
+        if k == "verify":
+            verified = e.at
+        if k == "remind":
+            reminded = e.at
+        if k == "reopen":
+            reopens += 1
         if k in NODES:
             node = k
         if k == "reopen":
@@ -144,7 +150,8 @@ def _replay(c, evs) -> dict:
     anchor = last_esc if last_esc is not None else c.created_at
     return {"node": node, "level": level, "department": dept, "claimed_at": claimed, "handled_at": handled,
             "closed_at": closed if node == "closed" else None, "escalations": escalations, "urges": urges,
-            "rating": rating, "rated_at": rated_at,
+            "rating": rating, "rated_at": rated_at, "verified_at": verified, "reminded_at": reminded,
+            "reopens": reopens, "updated_at": max(e.at for e in evs),
             "deadline": anchor + timedelta(hours=deadline_hours(c.category, level)),
             "response_due": c.created_at + timedelta(hours=RESPONSE_DUE_HOURS)}
 
