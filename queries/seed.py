@@ -24,11 +24,12 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Integer, delete, select, update
 
 from queries.rollups import rebuild_rollups
 from queries.schema import (CASE_LEVELS, NODES, RATINGS, SOURCES, attendance, case, case_event, data_version, grid,
-                            grid_worker, party_member, party_org, patrol, study_session, township, village)
+                            grid_worker, metadata, party_member, party_org, patrol, study_session, township,
+                            village)
 from queries.seed_cases import (DAY, EPOCH, HOUR, NEVER, city_model, day_chunks, generate_chunk, plan_days,
                                 sample_points, titles, to_seconds)
 from queries.seed_party import MEMBERS_PER_GRID, build_orgs, chinese_names, generate_members, generate_sessions
@@ -86,12 +87,34 @@ def seed_activity(conn: Connection, *, now: datetime, cases: int = 60_000, days:
         report("rollups", 0, 1)
         rebuild_rollups(conn)
         report("rollups", 1, 1)
+        advance_id_sequences(conn)
         conn.execute(update(data_version).where(data_version.c.id == 1)
                      .values(version=data_version.c.version + 1, changed_at=now))
     return counts
 
 
 # --- writing ---------------------------------------------------------------------------------------
+
+def advance_id_sequences(conn: Connection) -> None:
+    """Move PostgreSQL's id sequences past the ids the seed wrote explicitly.
+
+    The bulk writers give ids themselves (COPY does not consult a sequence), so
+    without this the first case filed through the write path after a seed
+    would be given id 1 and collide.  SQLite takes max(id) + 1 by itself.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    prep = conn.dialect.identifier_preparer
+    for table in metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not isinstance(pk[0].type, Integer) or not pk[0].autoincrement:
+            continue
+        name = prep.format_table(table)
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence(%(t)s, %(c)s), COALESCE((SELECT MAX({prep.quote(pk[0].name)}) "
+            f"FROM {name}), 0) + 1, false) WHERE pg_get_serial_sequence(%(t)s, %(c)s) IS NOT NULL",
+            {"t": name, "c": pk[0].name})
+
 
 @contextmanager
 def _bulk_session(conn: Connection) -> Iterator[None]:

@@ -89,6 +89,22 @@ def test_counts_match_tables(seeded):
     assert 6.0 <= len(events) / len(cases) <= 8.5
 
 
+def test_new_rows_get_fresh_ids_after_a_seed(seeded):
+    """The seed writes ids itself; the next row written the normal way must not collide (PostgreSQL sequences)."""
+    engine, _, cases, events = seeded
+    with engine.begin() as conn:
+        first = cases.iloc[0]
+        row = {k: first[k] for k in ("source", "category", "item", "title", "grid_code", "village_code",
+                                      "township_code", "node", "level", "created_at", "response_due", "deadline")}
+        new_case = conn.execute(case.insert().values(**{k: (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
+                                                         for k, v in row.items()}, source_ref="fresh-1")
+                                .returning(case.c.id)).scalar_one()
+        new_event = conn.execute(case_event.insert().values(case_id=new_case, seq=1, kind="received",
+                                                            at=row["created_at"].to_pydatetime(), level="village")
+                                 .returning(case_event.c.id)).scalar_one()
+    assert new_case == cases.id.max() + 1 and new_event == events.id.max() + 1
+
+
 def test_patrols_are_plausible(seeded):
     engine = seeded[0]
     with engine.connect() as conn:
