@@ -13,6 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
+def flag(value) -> bool:
+    """A yes/no setting: 1, true, yes or on (any case) is yes."""
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -20,6 +25,7 @@ class Setting:
     default: object
     help: str
     kind: type = str
+    secret: bool = False  # never printed by `gridboard settings`
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -41,6 +47,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("now", "GRIDBOARD_NOW", None,
             "Freeze the app's clock at this local time (ISO, e.g. 2026-11-21T10:00) for demos and tests."),
     Setting("language", "GRIDBOARD_LANGUAGE", "zh", "Default UI language: zh or en."),
+    Setting("report_font", "GRIDBOARD_REPORT_FONT", None,
+            "Font file (.ttf/.otf/.ttc with Chinese glyphs) for the briefing's PDF, PPTX and charts. "
+            "Default: a CJK font found on the machine (e.g. Noto Sans CJK)."),
+    Setting("secret_key", "GRIDBOARD_SECRET_KEY", None,
+            "Key that signs session cookies; every worker must share it. Default: generated once into the file "
+            "secret_key of the data folder (mode 0600).", secret=True),
+    Setting("https", "GRIDBOARD_HTTPS", False,
+            "Served over HTTPS: session cookies get the Secure flag and responses ask for HTTPS (HSTS).", flag),
+    Setting("proxy_hops", "GRIDBOARD_PROXY_HOPS", 0,
+            "Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted "
+            "(client address in the audit log, HTTPS detection).", int),
+    Setting("session_hours", "GRIDBOARD_SESSION_HOURS", 12,
+            "A login (or a wall's kiosk session) ends after this many hours without a request.", int),
+    Setting("login_max_failures", "GRIDBOARD_LOGIN_MAX_FAILURES", 5,
+            "Wrong passwords in a row that lock an account.", int),
+    Setting("login_lock_minutes", "GRIDBOARD_LOGIN_LOCK_MINUTES", 15,
+            "How long a locked account refuses every login.", int),
+    Setting("peer_aggregates", "GRIDBOARD_PEER_AGGREGATES", False,
+            "Township leaders may open the city view: city totals, the township ranking and the map's values "
+            "(never another township's pages, case lists or trails). Off: they land on their township.", flag),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -67,9 +67,27 @@ def print_queries(engine, scopes, now) -> None:
             click.echo(f"  {name:<44} {unc:9.1f} {cached:7.2f}  {flag}")
 
 
-def print_browser(base_url: str, towns: list[str], repeats: int, bump) -> None:
+BENCH_USER = "bench_operator"
+
+
+def bench_login(engine, now) -> tuple[str, str]:
+    """An operator account for the browser runs, with a fresh random password each time."""
+    import secrets
+
+    from queries.scope import Scope
+    from queries.users import create_user, get_user_by_name, reset_password
+    password = secrets.token_urlsafe(12)
+    with engine.begin() as conn:
+        if get_user_by_name(conn, BENCH_USER) is None:
+            create_user(conn, BENCH_USER, "operator", Scope.city(), password, now=now)
+        else:
+            reset_password(conn, BENCH_USER, password, now=now)
+    return BENCH_USER, password
+
+
+def print_browser(base_url: str, towns: list[str], repeats: int, bump, login: tuple[str, str]) -> None:
     from cli.browserbench import run, summary
-    figs = run(base_url, towns, repeats=repeats, bump=bump)
+    figs = run(base_url, towns, repeats=repeats, bump=bump, login=login)
     s = summary(figs)
     click.echo(f"\nbrowser (headless Chromium, software WebGL), {repeats} runs each: median / p90")
     rows = [("city page, every panel drawn (ms)", "load_ms", BUDGETS["load_ms"]),
@@ -115,7 +133,8 @@ def bench(cases, database_url, repeats, skip_browser):
     port = free_port()
     proc = start_server(url, port, {"GRIDBOARD_NOW": now.isoformat()})
     try:
-        print_browser(f"http://127.0.0.1:{port}", towns, repeats, bump=lambda: _bump(engine, now))
+        print_browser(f"http://127.0.0.1:{port}", towns, repeats, bump=lambda: _bump(engine, now),
+                      login=bench_login(engine, now))
     finally:
         proc.terminate()
         proc.wait(10)

@@ -32,7 +32,7 @@ def start_server(db_url: str, port: int, extra_env: dict | None = None, timeout_
         if proc.poll() is not None:
             raise RuntimeError(f"the app exited: {Path(log.name).read_text(errors='replace')[-2000:]}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/version", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # public, tells nothing
             return proc
         except OSError:
             time.sleep(0.2)

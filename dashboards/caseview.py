@@ -5,7 +5,9 @@ from dash import ALL, Input, Output, State, callback, ctx, dash_table, html, no_
 
 from dashboards.components import app_now, error_box, guarded, resolve_window
 from dashboards.i18n import EVENT_TEXT, LEVEL_TEXT, NODE_TEXT, RATING_TEXT, t
+from queries.access import NotVisible
 from queries.caselist import case_list, case_trail
+from queries.guard import NotFound
 from queries.scope import Scope
 from queries.taxonomy import category_label, department_label, rating_label
 
@@ -92,12 +94,19 @@ def load_cases(filt, page, sort_by, _version, view, choice, start, end):
 
 
 def _trail_details(event: dict, lang: str) -> list[str]:
-    """Department, actor and note of an event; a rating event's note is the rating code."""
-    note = event.get("note") or ""
+    """Department, actor and note of an event; a rating event's note is the rating code.
+
+    Empty columns may come back from the frame as NaN (a float), not None: only text counts.
+    """
+    def text(key: str) -> str:
+        value = event.get(key)
+        return value if isinstance(value, str) else ""
+
+    note = text("note")
     if event["kind"] == "rate" and note in RATING_TEXT:
         note = rating_label(note, lang)
-    dept = department_label(event["department"], lang) if event.get("department") else ""
-    return [dept, event.get("actor") or "", note]
+    dept = department_label(text("department"), lang) if text("department") else ""
+    return [dept, text("actor"), note]
 
 
 @callback(Output("case-trail", "children"), Input("case-table", "active_cell"), State("case-table", "data"),
@@ -108,7 +117,11 @@ def show_trail(cell, rows, view):
         return no_update
     lang = view["lang"]
     case_id = rows[cell["row"]]["id"]
-    events = case_trail(case_id, Scope.from_dict(view["scope"])).events
+    try:
+        # the scope is the view's, checked by the door; a case outside it is "not found" (404), like none at all
+        events = case_trail(case_id, Scope.from_dict(view["scope"])).events
+    except NotFound:
+        raise NotVisible(f"case {case_id} is not in {view['scope']}") from None
     items = [html.Li([html.Span(f"{e['at']:%m-%d %H:%M}", className="gb-trail-at"),
                       html.Span(t(e["kind"], lang, EVENT_TEXT), className="gb-trail-kind"),
                       html.Span(t(e["level"], lang, LEVEL_TEXT), className="gb-trail-level"),

@@ -10,6 +10,7 @@ from flask import current_app
 
 from config import local_now
 from dashboards.i18n import LEVEL_TEXT, area_name, t
+from queries.access import AccessDenied
 from queries.window import parse_window
 
 log = logging.getLogger(__name__)
@@ -78,13 +79,17 @@ def guarded(error_result):
     """Wrap a callback: a failing or timed-out query shows an error state, never a frozen page.
 
     ``error_result(lang)`` builds what the panel shows instead; the language is
-    read from the callback's ``view`` argument when there is one.
+    read from the callback's ``view`` argument when there is one.  A refusal
+    of access (``queries.access.AccessDenied``) is not an error state: it
+    passes through, and the app answers the request 401/403/404 with no data.
     """
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             try:
                 return fn(*args, **kwargs)
+            except AccessDenied:
+                raise
             except Exception:  # the wall must never blank: log it and show the error state
                 log.exception("panel %s failed", fn.__name__)
                 view = next((a for a in args if isinstance(a, dict) and "lang" in a), {})

@@ -29,6 +29,18 @@ when doing that, or entries of the old file may answer for up to the timeout.
 A function decorated while no cache is bound (a CLI command, a unit test of
 the SQL) simply runs uncached.  A cache backend that fails (Redis down) is
 logged and bypassed: a panel is slower, never blank.
+
+The decorators are also the one door of access control.  Before a key is
+built, the cache read or the SQL run, every call passes
+``queries.access.authorize_query`` with its argument values: each Scope among
+them must lie in the current principal's subtree (and a panel query without
+a scope needs the whole city), else ``Forbidden``/``NotAuthorized`` is raised
+and nothing is read.  The key holds the *requested* scope, so an entry
+written for one principal is returned only to principals that passed the
+same check for the same scope: a township leader's cached numbers can never
+answer another township's leader, who is refused before the lookup.  Outside
+an HTTP request (CLI, unit tests) the principal is the system, which may
+read everything.  ``.uncached`` keeps the check and skips only the cache.
 """
 from __future__ import annotations
 
@@ -162,13 +174,23 @@ def _cache_set(cache: Cache, key: str, value: Any) -> None:
         log.warning("cache write failed for %s: %s", key, exc)
 
 
-def _memoized(fn: Callable, region: Cache, key_now: Callable, cache_key: Callable) -> Callable:
-    """Wrap ``fn``: read ``region`` under ``key_now(args, kwargs)``, else compute and store.
+def authorize(region_name: str, name: str, values: list[Any]) -> None:
+    """The access check of every decorated call (see the module docstring)."""
+    # imported here: queries.access reads the area tree through @geo_query itself
+    from queries.access import authorize_query
+    authorize_query(name, values, region_name)
+
+
+def _memoized(fn: Callable, region: Cache, key_now: Callable, cache_key: Callable,
+              check: Callable) -> Callable:
+    """Wrap ``fn``: pass ``check(args, kwargs)``, then read ``region`` under ``key_now(args, kwargs)``,
+    else compute and store.
 
     Runs uncached while ``region`` is unbound (a CLI command, a unit test of the SQL).
     """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        check(args, kwargs)  # before the cache: a refused scope never reaches a key
         if not is_bound(region):
             return fn(*args, **kwargs)
         key = key_now(args, kwargs)
@@ -178,7 +200,12 @@ def _memoized(fn: Callable, region: Cache, key_now: Callable, cache_key: Callabl
             _cache_set(region, key, value)
         return value
 
-    wrapper.uncached = fn
+    @functools.wraps(fn)
+    def uncached(*args, **kwargs):
+        check(args, kwargs)
+        return fn(*args, **kwargs)
+
+    wrapper.uncached = uncached
     wrapper.cache_key = cache_key
     wrapper.region = region
     return wrapper
@@ -191,7 +218,8 @@ def panel_query(fn: Callable) -> Callable:
     the entry stored under the old version holds newer data, which is harmless;
     the reverse order could store old data under the new version.
 
-    The wrapper keeps the plain function as ``.uncached`` and offers
+    The wrapper keeps the function without the cache (but with the access
+    check) as ``.uncached`` and offers
     ``.cache_key(*args, version=..., **kwargs)`` for tests and the benchmark.
     """
     sig = inspect.signature(fn)
@@ -205,7 +233,10 @@ def panel_query(fn: Callable) -> Callable:
         engine = db.current()
         return cache_key(*args, version=current_version(engine), engine=engine, **kwargs)
 
-    return _memoized(fn, panel_cache, key_now, cache_key)
+    def check(args, kwargs) -> None:
+        authorize("panel", name, _bound_arguments(sig, args, kwargs))
+
+    return _memoized(fn, panel_cache, key_now, cache_key, check)
 
 
 def geo_query(fn: Callable) -> Callable:
@@ -216,4 +247,7 @@ def geo_query(fn: Callable) -> Callable:
     def cache_key(*args, engine=None, **kwargs) -> str:
         return f"{function_key('geo', name, _bound_arguments(sig, args, kwargs))}@{db_tag(engine)}"
 
-    return _memoized(fn, geo_cache, lambda args, kwargs: cache_key(*args, **kwargs), cache_key)
+    def check(args, kwargs) -> None:
+        authorize("geo", name, _bound_arguments(sig, args, kwargs))
+
+    return _memoized(fn, geo_cache, lambda args, kwargs: cache_key(*args, **kwargs), cache_key, check)

@@ -147,20 +147,22 @@ TRAIL_COLUMNS = ["seq", "kind", "at", "actor", "level", "department", "note"]
 
 
 @panel_query
-def case_trail(case_id: int, scope: Scope | None = None) -> CaseTrail:
+def case_trail(case_id: int, scope: Scope = Scope.city()) -> CaseTrail:
     """The whole trail of one case: its row and every event ``seq, kind, at, actor, level, department, note``.
 
-    With ``scope``, a case outside it is reported as not found (a township
-    leader sees only the township's cases).  Raises :class:`NotFound`.
+    The case is looked up *within* ``scope`` (default: the whole city), and
+    the access check of ``@panel_query`` applies to that scope: a township
+    leader asks with their township and is refused any other, and a case of
+    another township is then simply not found — the same answer as for a case
+    that does not exist, so its existence is not given away.
+    Raises :class:`NotFound`.
     """
     c, e = case, case_event
-    where = [c.c.id == int(case_id)]
-    if scope is not None:
-        where += scope_clauses(c, scope)
+    where = [c.c.id == int(case_id), *scope_clauses(c, scope)]
     with limited_connection() as conn:
         row = conn.execute(select(c).where(and_(*where))).first()
         if row is None:
-            raise NotFound(f"no case {case_id}" + (f" in {scope.key}" if scope is not None else ""))
+            raise NotFound(f"no case {case_id} in {scope.key}")
         events = frame(conn, select(*[e.c[n] for n in TRAIL_COLUMNS]).where(e.c.case_id == int(case_id))
                        .order_by(e.c.seq), TRAIL_COLUMNS)
     return CaseTrail(case=dict(row._mapping), events=events)

@@ -12,12 +12,14 @@ from queries.guard import QueryTimeout
 METRIC_RATE = {"code": "closure_rate", "label": "办结率", "kind": "rate", "higher_is_better": True}
 METRIC_COUNT = {"code": "open", "label": "在办", "kind": "count", "higher_is_better": False}
 VIEW = {"scope": {"level": "city", "code": ""}, "lang": "zh", "query": {}}
+TEST_KEY = "dashboards-test-key-" + "k" * 32  # no key file written into the data folder
 
 
 @pytest.fixture
 def app_ctx(sqlite_url):
     from app import create_app
-    app = create_app(load_config({"database_url": sqlite_url, "now": "2026-11-20T10:30:00"}, environ={}))
+    app = create_app(load_config({"database_url": sqlite_url, "now": "2026-11-20T10:30:00",
+                                  "secret_key": TEST_KEY}, environ={}))
     from queries.cache import unbind_caches
     try:
         with app.server.test_request_context():
@@ -38,6 +40,26 @@ def test_a_timed_out_query_shows_an_error_state_not_a_frozen_panel(app_ctx, monk
     monkeypatch.setattr(command, "node_counts", slow)
     fig = command.update_nodes(VIEW, "7d", None, None, 1)
     assert "数据暂不可用" in json.dumps(fig, ensure_ascii=False, default=str)
+
+
+def test_a_refusal_is_not_an_error_state_it_leaves_the_callback(app_ctx, monkeypatch):
+    import dashboards.command as command
+    from queries.access import Forbidden, NotAuthorized
+
+    for refusal in (Forbidden("not yours"), NotAuthorized("nobody")):
+        def refuse(*_args, refusal=refusal, **_kwargs):
+            raise refusal
+
+        monkeypatch.setattr(command, "kpis", refuse)
+        with pytest.raises(type(refusal)):
+            command.update_kpis(VIEW, "7d", None, None, 1)
+
+
+def test_panel_reads_in_a_request_nobody_signed_into_are_refused(app_ctx):
+    import dashboards.command as command
+    from queries.access import NotAuthorized
+    with pytest.raises(NotAuthorized):  # test_request_context never passed the gate: nobody
+        command.update_kpis(VIEW, "7d", None, None, 1)
 
 
 def test_the_map_patch_carries_values_only_and_stays_small():
@@ -80,7 +102,8 @@ def test_the_language_setting_is_the_default_unless_the_address_says_otherwise(s
     from app import create_app
     from dashboards.pages._common import with_default_language
     from queries.cache import unbind_caches
-    app = create_app(load_config({"database_url": sqlite_url, "language": "en"}, environ={}))
+    app = create_app(load_config({"database_url": sqlite_url, "language": "en", "secret_key": TEST_KEY},
+                                 environ={}))
     try:
         with app.server.test_request_context():
             assert with_default_language({})["lang"] == "en"

@@ -1,11 +1,21 @@
-"""What every scoped page does: check the scope exists, then render the command view."""
+"""What every scoped page does: check the viewer may see the scope and that it exists, then render it.
+
+The access check comes first, so a page outside the viewer's scope answers
+"no access" whether or not the area exists, and reads nothing.  The gate
+(``api.gate``) refuses such an address already when it is typed or
+reloaded; this covers navigation inside the page (a link, a forged
+``_pages_location`` callback).
+"""
 from __future__ import annotations
 
 from dash import dcc, html
 from flask import current_app
 
+from dashboards.account import make_account_badge, make_forbidden
 from dashboards.command import make_command_view
+from dashboards.components import scope_path
 from dashboards.i18n import norm_lang, t
+from queries.access import current_principal, page_allowed
 from queries.areas import scope_exists
 from queries.scope import Scope
 
@@ -23,9 +33,13 @@ def scoped_layout(level: str, code: str | None, query: dict):
         scope = Scope(level, code or "")
     except ValueError:
         scope = None
-    if scope is None or not scope_exists(scope):
+    if scope is None:
         return make_not_found(query)
-    return make_command_view(scope, query)
+    if not page_allowed(current_principal(), scope_path(scope.level, scope.code), scope):
+        return make_forbidden(norm_lang(query.get("lang")))
+    if not scope_exists(scope):
+        return make_not_found(query)
+    return [make_command_view(scope, query), make_account_badge(norm_lang(query.get("lang")))]
 
 
 def make_not_found(query: dict):

@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 
 from cli.browserbench import HOOK, WAIT_QUIET
 from tests.browser.conftest import FROZEN_NOW as FROZEN
+from tests.browser.conftest import LEADER, TESTER_PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -51,9 +52,13 @@ def started(browser) -> int:
 
 def wait_for(predicate, timeout=20.0):
     """Poll a condition on the page (no fixed sleeps: return as soon as it holds)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except (StaleElementReferenceException, NoSuchElementException):
+            value = None  # the element was being re-rendered: look again
         if value:
             return value
         time.sleep(0.05)
@@ -224,3 +229,44 @@ def test_a_number_opens_the_cases_behind_it_with_their_trail(browser, live_serve
     assert f"#{first_id}" in trail
     assert len(browser.find_elements(By.CSS_SELECTOR, "#case-trail li")) == n_events
     assert overdue == overdue_db
+
+
+def test_a_signed_out_browser_signs_in_and_lands_on_the_page_it_asked_for(browser, live_server):
+    browser.delete_all_cookies()
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        village = con.execute("select code from village order by code limit 1").fetchone()[0]
+    browser.get(f"{live_server.url}/village/{village}?lang=en")
+    wait_for(lambda: urlparse(browser.current_url).path == "/login")
+    assert browser.find_element(By.ID, "login-submit").text == "登录"
+    browser.find_element(By.ID, "login-name").send_keys("tester")
+    browser.find_element(By.ID, "login-password").send_keys("wrong password")
+    browser.find_element(By.ID, "login-submit").click()
+    wait_for(lambda: browser.find_elements(By.ID, "login-error"))
+    browser.find_element(By.ID, "login-password").send_keys(TESTER_PASSWORD)
+    browser.find_element(By.ID, "login-submit").click()
+    wait_for(lambda: urlparse(browser.current_url).path == f"/village/{village}")
+    assert "lang=en" in browser.current_url
+    badge = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".gb-account"), timeout=40)[0]
+    assert badge.text.startswith("tester")
+    browser.find_element(By.ID, "logout-button").click()
+    wait_for(lambda: urlparse(browser.current_url).path == "/login")
+    browser.get(f"{live_server.url}/")
+    wait_for(lambda: urlparse(browser.current_url).path == "/login")
+
+
+def test_a_township_leader_lands_on_the_township_and_cannot_open_another(browser, live_server):
+    browser.delete_all_cookies()
+    sign_in(browser, live_server.url, LEADER, TESTER_PASSWORD)
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        mine, other = [r[0] for r in con.execute("select code from township order by code limit 2")]
+        n_grids = con.execute("select count(*) from grid where township_code = ?", (mine,)).fetchone()[0]
+        open_mine = con.execute('select count(*) from "case" where closed_at is null and township_code = ?',
+                                (mine,)).fetchone()[0]
+    open_page(browser, live_server.url + "/")
+    assert urlparse(browser.current_url).path == f"/township/{mine}"
+    wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["locations"] == n_grids)
+    tile = browser.find_element(By.CSS_SELECTOR, ".gb-kpis .gb-tile .gb-tile-value")
+    assert int(tile.text.replace(",", "")) == open_mine
+    browser.get(f"{live_server.url}/township/{other}")
+    assert "无权访问" in browser.find_element(By.TAG_NAME, "body").text
+    assert not browser.find_elements(By.CSS_SELECTOR, ".gb-kpis")
