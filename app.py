@@ -11,7 +11,8 @@ import dash
 from config import ROOT, Config, load_config
 
 PAGES = ("dashboards.pages.city", "dashboards.pages.township", "dashboards.pages.village",
-         "dashboards.pages.grid", "dashboards.pages.not_found_404")
+         "dashboards.pages.grid", "dashboards.pages.wall", "dashboards.pages.briefing",
+         "dashboards.pages.not_found_404")
 
 
 def create_app(cfg: Config | None = None) -> dash.Dash:
@@ -39,8 +40,17 @@ def create_app(cfg: Config | None = None) -> dash.Dash:
     server.config["GRIDBOARD"] = cfg
     init_caches(server, cfg.cache_redis_url)
     add_server_timing(server)
+    from api.auth import install_auth
+    install_auth(server, cfg)  # sessions, /login, and the gate every request passes (api.gate)
     server.register_blueprint(geo_blueprint)
     server.register_blueprint(version_blueprint)
+    from api.briefing import briefing_blueprint
+    server.register_blueprint(briefing_blueprint)
+    from api.intake import intake_blueprint
+    from api.open311 import open311_blueprint
+    from api.openapi import openapi_blueprint
+    for blueprint in (intake_blueprint, open311_blueprint, openapi_blueprint):
+        server.register_blueprint(blueprint)
     for module in PAGES:
         importlib.import_module(module)
     from dashboards.shell import make_shell

@@ -46,7 +46,8 @@ def settings_cmd(ctx):
     """Print every setting with its effective value and where it is documented."""
     cfg = _config(ctx)
     for s in SETTINGS:
-        click.echo(f"{s.name:<18} {str(cfg.values[s.name]):<40} ({s.env})")
+        value = "(set)" if s.secret and cfg.values[s.name] else cfg.values[s.name]
+        click.echo(f"{s.name:<18} {str(value):<40} ({s.env})")
     click.echo(f"{'database':<18} {cfg.db_url}")
 
 
@@ -102,6 +103,8 @@ def seed_cmd(ctx, cases, days, random_seed, now, force):
     upgrade(engine)
     counts = seed_demo(engine, cases=cases, days=days, random_seed=random_seed, now=_now(now), force=force)
     click.echo(" ".join(f"{k}={v:,}" for k, v in counts.items()))
+    from cli.users import print_demo_users
+    print_demo_users(engine, _now(now))
 
 
 def seed_demo(engine, *, cases: int, days: int, random_seed: int, now: datetime, force: bool = False) -> dict:
@@ -232,6 +235,8 @@ def demo(ctx, cases):
     else:
         counts = seed_demo(engine, cases=cases, days=90, random_seed=2020, now=_now(None))
         click.echo(" ".join(f"{k}={v:,}" for k, v in counts.items()), err=True)
+    from cli.users import print_demo_users
+    print_demo_users(engine, _now(None))  # one account per role, the first time only
     _serve(cfg)
 
 
@@ -240,6 +245,15 @@ from cli.bench import bench  # noqa: E402  (a command of its own module)
 main.add_command(bench)
 from cli.tokens import token_group  # noqa: E402
 main.add_command(token_group)
+from cli.users import user_group  # noqa: E402
+main.add_command(user_group)
+from cli.importcases import import_cases  # noqa: E402
+main.add_command(import_cases)
+from cli.simulate import bench_ingest, simulate  # noqa: E402
+main.add_command(simulate)
+main.add_command(bench_ingest)
+from cli.briefing import briefing  # noqa: E402
+main.add_command(briefing)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

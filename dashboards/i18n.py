@@ -60,6 +60,23 @@ TEXT = {
     "back_to_city": ("返回全市", "Back to the city"),
     "now_label": ("当前", "now"),
     "in_window": ("期间", "in period"),
+    # wall screen
+    "closed_today": ("今日办结", "Closed today"),
+    "vs_yesterday": ("较昨日", "vs yesterday"),
+    "pct_points": ("个百分点", "pts"),
+    "newest_cases": ("最新案件", "Newest cases"),
+    "attention": ("超时与待提醒", "Overdue and reminder due"),
+    "township_ranking": ("乡镇街道排行", "Township ranking"),
+    "village_ranking": ("村社区排行", "Village ranking"),
+    "live_count": ("正在学习", "Live now"),
+    "sessions_today": ("今日场次", "Sessions today"),
+    "attendance_today": ("今日出勤", "Attendance today"),
+    "rotating": ("轮播", "Rotating"),
+    "just_now": ("刚刚", "just now"),
+    "ago": ("{d}前", "{d} ago"),
+    "days": ("天", "d"),
+    "no_cases": ("暂无案件", "No cases"),
+    "stale_since": ("数据更新中断 · 最后更新 {time} · 正在重连", "Data stale since {time} · reconnecting"),
 }
 
 NODE_KEYS = NODES
