@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, request
 
 from queries.areas import layer
 from queries.cache import geo_cache
+from queries.guard import NotFound
 
 geo_blueprint = Blueprint("geo", __name__)
 
@@ -22,10 +23,10 @@ def layer_bytes(level: str, scope_code: str) -> tuple[bytes, str] | None:
     hit = geo_cache.get(key)
     if hit is not None:
         return hit
-    found = layer(level, scope_code)
-    if found is None:
+    try:
+        text, etag = layer(level, scope_code)
+    except (NotFound, ValueError):  # no such layer, or no such level: nothing to send
         return None
-    text, etag = found
     value = (gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0), etag)
     geo_cache.set(key, value)
     return value

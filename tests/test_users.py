@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from cli.main import main
 from queries.audit import recent
-from queries.schema import app_user
+from queries.schema import app_user, grid
 from queries.scope import Scope
 from queries.users import (MIN_PASSWORD_LENGTH, authenticate, create_demo_users, create_user, get_user_by_name,
                            list_users, reset_password, set_disabled)
@@ -154,3 +154,18 @@ def test_cli_add_list_disable_enable_reset(city):
 def test_settings_command_hides_the_secret_key():
     result = CliRunner().invoke(main, ["settings"], env={"GRIDBOARD_SECRET_KEY": "s3cr3t-value-not-to-print"})
     assert result.exit_code == 0 and "s3cr3t" not in result.output and "(set)" in result.output
+
+
+def test_replacing_the_city_keeps_accounts_tokens_and_the_audit_log(city):
+    from queries.audit import record
+    from queries.tokens import create_token, list_tokens
+    from queries.wipe import wipe_all
+    with city.begin() as conn:
+        create_user(conn, "keeper", "operator", Scope.city(), "long enough password", now=NOW)
+        create_token(conn, "source", now=NOW, source="hotline")
+        record(conn, "user_add", now=NOW, actor="cli", target="user:keeper")
+        wipe_all(conn)
+    with city.connect() as conn:
+        assert get_user_by_name(conn, "keeper") is not None
+        assert len(list_tokens(conn)) == 1 and recent(conn)[0]["target"] == "user:keeper"
+        assert conn.execute(select(func.count()).select_from(grid)).scalar() == 0
