@@ -16,6 +16,7 @@ from dashboards.mapview import base_figure, value_patch
 from dashboards.components import (WINDOW_CHOICES, app_now, error_box, guarded, href, make_breadcrumb,
                                    make_card, make_graph, resolve_window)
 from dashboards.i18n import area_names, fmt_int, fmt_minutes, fmt_pct, norm_lang, t
+from queries.access import current_principal
 from queries.areas import area_name
 from queries.cases import category_ranking, children_ranking, kpis, node_counts, open_now, trend
 from queries.mapdata import METRICS, map_values
@@ -105,9 +106,10 @@ def update_map(view, choice, start, end, metric_code, _version):
     metric = metric_dict(metric_code, lang)
     values = map_values(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
     # a new view (a drill, a first load) needs the whole figure; anything else only recolours
+    home = current_principal().home
     if ctx.triggered_id is not None and "view.data" not in ctx.triggered_prop_ids:
-        return value_patch(scope, values, metric, lang)
-    return base_figure(scope, values, metric, lang)
+        return value_patch(scope, values, metric, lang, home)
+    return base_figure(scope, values, metric, lang, home)
 
 
 @callback(Output("kpis", "children"), *VIEW_INPUTS, Input("data-version", "data"))

@@ -114,15 +114,23 @@ def ranking_figure(df, metric: dict, lang: str, top: int = 20) -> dict:
 
 # --- the map --------------------------------------------------------------
 
-def _metric_arrays(values, ns, metric: dict):
-    """z, per-grid opacity and the hover note for one metric (the part a recolour sends)."""
+DIMMED = 0.3  # opacity factor of the grids outside a township leader's own township on the city map
+
+
+def _metric_arrays(values, ns, metric: dict, dim=None):
+    """z, per-grid opacity and the hover note for one metric (the part a recolour sends).
+
+    ``dim`` (one flag per grid) fades the grids outside the viewer's own area, so
+    that on the city map a township leader's township stands out.
+    """
     is_rate = metric["kind"] == "rate"
     z, opacity, note = [], [], []
-    for v, n in zip(values, ns):
+    dim = dim if dim is not None else [False] * len(values)
+    for v, n, faded in zip(values, ns, dim):
         missing = v is None or (isinstance(v, float) and math.isnan(v))
         z.append(None if missing else (round(v, 4) if is_rate else round(v, 1)))
         few = is_rate and (n or 0) < MIN_N_FOR_RATE
-        opacity.append(0.25 if missing or few else 0.9)
+        opacity.append(round((0.25 if missing or few else 0.9) * (DIMMED if faded else 1.0), 3))
         note.append(f"n = {int(n or 0)}" if is_rate else "")
     return z, opacity, note
 
@@ -146,9 +154,9 @@ def _color_range(z, metric: dict, ns) -> tuple[float, float]:
 
 
 def map_figure(base, values, ns, metric: dict, layer_url: str, border_url: str | None,
-               view: dict, lang: str) -> dict:
+               view: dict, lang: str, dim=None) -> dict:
     """The full map figure: sent when the scope changes, then only patched."""
-    z, opacity, note = _metric_arrays(values, ns, metric)
+    z, opacity, note = _metric_arrays(values, ns, metric, dim)
     lo, hi = _color_range(z, metric, ns)
     colorscale = GOOD_HIGH if metric["higher_is_better"] else ATTENTION
     hover = map_hover(metric, lang)
@@ -189,9 +197,9 @@ def map_hover(metric: dict, lang: str) -> str:
             + metric["label"] + ": %{z" + fmt + "}" + unit + "%{text}<extra></extra>")
 
 
-def map_patch(values, ns, metric: dict, lang: str) -> Patch:
+def map_patch(values, ns, metric: dict, lang: str, dim=None) -> Patch:
     """A recolour: only z, the faded-low-basis opacities, the n notes and the colour range."""
-    z, opacity, note = _metric_arrays(values, ns, metric)
+    z, opacity, note = _metric_arrays(values, ns, metric, dim)
     lo, hi = _color_range(z, metric, ns)
     p = Patch()
     p["data"][0]["z"] = z

@@ -48,17 +48,31 @@ def aligned(scope: Scope, values: pd.DataFrame) -> pd.DataFrame:
     return values.set_index("code").reindex(map_base(scope)["code"])
 
 
-def value_patch(scope: Scope, values: pd.DataFrame, metric: dict, lang: str):
+def outside_home(scope: Scope, base: pd.DataFrame, home: Scope | None) -> list[bool] | None:
+    """Which grids of a city map lie outside the viewer's own township (None: nothing to single out).
+
+    Only a township leader reaches the city map below the whole city (with the
+    peer-aggregates setting on); their township is drawn full, the others faded.
+    """
+    if scope.level != "city" or home is None or home.level != "township":
+        return None
+    return (base["township_code"] != home.code).tolist()
+
+
+def value_patch(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None):
     v = aligned(scope, values)
-    return map_patch(v["value"].tolist(), v["n"].tolist(), metric, lang)
+    return map_patch(v["value"].tolist(), v["n"].tolist(), metric, lang, outside_home(scope, map_base(scope), home))
 
 
-def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str) -> dict:
+def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None) -> dict:
     base = map_base(scope)
+    dim = outside_home(scope, base, home)
+    if dim is not None:  # the names of other townships' grid workers are not theirs to read
+        base = base.assign(worker=["—" if faded else w for faded, w in zip(dim, base["worker"])])
     base = base.assign(label=area_names(base, lang))
     v = aligned(scope, values)
     grid_key, border_key = layer_keys(scope)
     view = fit_view(scope_bounds(scope) or CITY_BOUNDS, key=f"{scope.level}:{scope.code}")
     view["points"] = _points(scope, lang)
     return map_figure(base, v["value"].tolist(), v["n"].tolist(), metric, layer_url(grid_key),
-                      layer_url(border_key), view, lang)
+                      layer_url(border_key), view, lang, dim)

@@ -334,7 +334,17 @@ def test_peer_aggregates_on_shows_city_totals_but_never_other_townships_detail(s
         assert open_tile(kpis_resp) == f"{n_city:,}"
         ranking = post_callback(c, site.deps["ranking.figure"], panel_values(Scope.city()))
         assert ranking.status_code == 200 and "Qinghua" in readable(ranking)  # T2's aggregate row
-        assert post_callback(c, site.deps["map.figure"], panel_values(Scope.city())).status_code == 200
+        map_resp = post_callback(c, site.deps["map.figure"], panel_values(Scope.city()))
+        assert map_resp.status_code == 200
+        trace = map_resp.get_json()["response"]["map"]["figure"]["data"][0]
+        # their own township drawn full, the others faded, other townships' grid workers not named
+        own = [code.startswith(T1) for code in trace["locations"]]
+        assert any(own) and not all(own)
+        op_of = dict(zip(trace["locations"], trace["marker"]["opacity"]))
+        assert min(op_of[c] for c, o in zip(trace["locations"], own) if o) > max(
+            op_of[c] for c, o in zip(trace["locations"], own) if not o)
+        assert {d[2] for d, o in zip(trace["customdata"], own) if not o} == {"—"}
+        assert {d[2] for d, o in zip(trace["customdata"], own) if o} != {"—"}
         assert c.get("/geo/grid/city.json").status_code == 200
         # never: the cases, trails and live sessions of the city, another township's pages or panels
         for output in ("..case-table.data...case-table.page_count...case-drawer-title.children..",
