@@ -88,6 +88,13 @@
   var SCALE = [[0, '#17263f'], [0.35, '#6e4a2a'], [0.65, '#e0672e'], [1, '#ff3b30']];
   var SCALE_HIGH_GOOD = [[0, '#ff3b30'], [0.35, '#e0672e'], [0.7, '#6e4a2a'], [1, '#17263f']];
 
+  // the command map's recolour and legend (assets/map.js) use the wall's scale on wall pages
+  window.gbMapDressScale = function (scale) {
+    if (!root()) { return scale; }
+    var first = ((scale || [])[0] || [])[1] || '';
+    return String(first).toLowerCase() === '#b30000' ? SCALE_HIGH_GOOD : SCALE;
+  };
+
   function remPx() { return parseFloat(getComputedStyle(document.documentElement).fontSize) || 18; }
 
   // The zoom that fits the scope's bounds (data-fit of the wall, same formula as

@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 
 from dashboards import caseview, figures, partyview  # noqa: F401  (their callbacks serve this view)
 from dashboards.caseview import make_case_drawer
-from dashboards.mapview import base_figure, value_patch
+from dashboards.mapview import base_figure, value_paint
 from dashboards.components import (WINDOW_CHOICES, app_now, error_box, guarded, href, make_breadcrumb,
                                    make_card, make_graph, resolve_window)
 from dashboards.i18n import area_names, fmt_int, fmt_minutes, fmt_pct, norm_lang, t
@@ -86,7 +86,11 @@ def make_map_card():
     (a new WebGL map per page costs most of a drill in a software-rendered browser)."""
     return make_card(
         html.Span(id="map-title"),
-        make_graph("map", "max(560px, calc(100vh - 150px))", clear_on_unhover=True),
+        html.Div(className="gb-map-frame", children=[
+            make_graph("map", "max(560px, calc(100vh - 150px))", clear_on_unhover=True),
+            html.Div(id="map-legend", className="gb-map-legend", **{"aria-live": "polite"}),
+            dcc.Store(id="map-paint"),
+        ]),
         extra=dcc.RadioItems(id="metric", value=DEFAULT_METRIC, className="gb-segmented gb-metrics",
                              inline=True, options=[{"label": m.label_zh, "value": m.code} for m in METRICS]),
         class_name="gb-map-card")
@@ -98,18 +102,24 @@ def _scope(view) -> Scope:
     return Scope.from_dict(view["scope"])
 
 
-@callback(Output("map", "figure"), *VIEW_INPUTS, Input("metric", "value"), Input("data-version", "data"))
-@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+@callback(Output("map", "figure"), Output("map-paint", "data"), *VIEW_INPUTS, Input("metric", "value"),
+          Input("data-version", "data"))
+@guarded(lambda lang: (figures.empty_figure(t("error", lang)), None))
 def update_map(view, choice, start, end, metric_code, _version):
-    """Full figure when the view changes; a Patch of the values on a recolour or refresh."""
+    """Full figure when the view changes; only the values (``map-paint``) on a recolour or refresh.
+
+    The browser applies the values as MapLibre feature state (assets/map.js):
+    a re-colour without re-tiling the 1,798 grids, which a Plotly restyle would do.
+    """
     scope, lang = _scope(view), view["lang"]
     metric = metric_dict(metric_code, lang)
     values = map_values(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
-    # a new view (a drill, a first load) needs the whole figure; anything else only recolours
     home = current_principal().home
+    # a new view (a drill, a first load) needs the whole figure; anything else only recolours
     if ctx.triggered_id is not None and "view.data" not in ctx.triggered_prop_ids:
-        return value_patch(scope, values, metric, lang, home)
-    return base_figure(scope, values, metric, lang, home)
+        return no_update, value_paint(scope, values, metric, lang, home)
+    return (base_figure(scope, values, metric, lang, home, showscale=False),
+            value_paint(scope, values, metric, lang, home, full=True))
 
 
 @callback(Output("kpis", "children"), *VIEW_INPUTS, Input("data-version", "data"))
@@ -206,6 +216,13 @@ def drill(map_click, ranking_click, view, metric, choice, start, end):
         query.update({"from": start[:10], "to": end[:10]})
     return href(child, target, query)
 
+
+# New values recolour the drawn map in place and redraw its legend (assets/map.js).
+clientside_callback(
+    "function(paint) { return window.gbMap ? window.gbMap.paint(paint) : window.dash_clientside.no_update; }",
+    Output("map-legend", "title"),
+    Input("map-paint", "data"),
+)
 
 # The page's address decides the metric and the labels; no round trip to the server.
 clientside_callback(

@@ -1,17 +1,16 @@
 """Figure builders: plain data in, Plotly figure dicts out. No queries here.
 
 The map is the expensive one: its geometry travels by URL (the browser fetches
-and caches the GeoJSON once per level), and a recolour sends a ``Patch`` of
-the values only (see ``map_patch``).
+and caches the GeoJSON once per level), and a recolour sends the values only
+(``map_paint``), which assets/map.js applies as MapLibre feature state.
 """
 from __future__ import annotations
 
 import math
 
 import plotly.graph_objects as go
-from dash import Patch
 
-from dashboards.i18n import NODE_KEYS, NODE_TEXT, fmt_pct, t
+from dashboards.i18n import NODE_KEYS, NODE_TEXT, fmt_int, fmt_minutes, fmt_pct, t
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 INK = "#1f2a37"
@@ -130,14 +129,25 @@ def _metric_arrays(values, ns, metric: dict, dim=None):
         missing = v is None or (isinstance(v, float) and math.isnan(v))
         z.append(None if missing else (round(v, 4) if is_rate else round(v, 1)))
         few = is_rate and (n or 0) < MIN_N_FOR_RATE
-        opacity.append(round((0.25 if missing or few else 0.9) * (DIMMED if faded else 1.0), 3))
+        # an empty value is drawn fully transparent (so that every grid is in the map's source and a
+        # recolour never has to add or drop one); a rate on few cases is pale
+        opacity.append(0.0 if missing else round((0.25 if few else 0.9) * (DIMMED if faded else 1.0), 3))
         note.append(f"n = {int(n or 0)}" if is_rate else "")
     return z, opacity, note
 
 
-def _hover_text(note: list[str]) -> list[str]:
-    """The n notes as the hover shows them, after the value."""
-    return [f"  ({x})" if x else "" for x in note]
+def _hover_text(z, note: list[str], metric: dict, lang: str) -> list[str]:
+    """Each grid's value as the hover shows it, in the locale's format, with its basis for rates."""
+    kind = metric["kind"]
+    return [t("no_data", lang) + (f"  ({x})" if x else "") if v is None
+            else (fmt_pct(v, lang) if kind == "rate" else fmt_minutes(v, lang) if kind == "minutes"
+                  else fmt_int(v, lang)) + (f"  ({x})" if x else "")
+            for v, x in zip(z, note)]
+
+
+def _drawn(z, lo: float) -> list[float]:
+    """z as Plotly draws it: an empty value stands at the bottom of the range (and is transparent)."""
+    return [lo if v is None else v for v in z]
 
 
 def _color_range(z, metric: dict, ns) -> tuple[float, float]:
@@ -154,18 +164,23 @@ def _color_range(z, metric: dict, ns) -> tuple[float, float]:
 
 
 def map_figure(base, values, ns, metric: dict, layer_url: str, border_url: str | None,
-               view: dict, lang: str, dim=None) -> dict:
-    """The full map figure: sent when the scope changes, then only patched."""
+               view: dict, lang: str, dim=None, showscale: bool = True) -> dict:
+    """The full map figure: sent when the scope changes, then only repainted.
+
+    ``showscale=False`` leaves the colour bar to the page (the command view
+    draws its legend in HTML from ``map_paint``, which a recolour updates).
+    """
     z, opacity, note = _metric_arrays(values, ns, metric, dim)
     lo, hi = _color_range(z, metric, ns)
     colorscale = GOOD_HIGH if metric["higher_is_better"] else ATTENTION
     hover = map_hover(metric, lang)
     trace = go.Choroplethmap(
-        geojson=layer_url, featureidkey="properties.id", locations=list(base["code"]), z=z,
-        text=_hover_text(note), zmin=lo, zmax=hi,
+        geojson=layer_url, featureidkey="properties.id", locations=list(base["code"]), z=_drawn(z, lo),
+        text=_hover_text(z, note, metric, lang), zmin=lo, zmax=hi,
         customdata=list(zip(base["target"], base["label"], base["worker"])),
         colorscale=colorscale, marker=dict(opacity=opacity, line=dict(width=0.4, color="#ffffff")),
         hovertemplate=hover, colorbar=dict(thickness=10, len=0.6, x=0.99, **colorbar_ticks(metric, lo, hi)),
+        showscale=showscale,
     )
     layers = []
     if border_url:
@@ -191,27 +206,40 @@ def colorbar_ticks(metric: dict, lo: float, hi: float) -> dict:
 
 
 def map_hover(metric: dict, lang: str) -> str:
-    fmt = {"rate": ":.1%", "minutes": ":.0f", "count": ":,.0f"}[metric["kind"]]
-    unit = f" {t('minutes', lang)}" if metric["kind"] == "minutes" else ""
+    """Name, grid worker, and the value already formatted in ``text`` (empty values say so)."""
     return ("<b>%{customdata[1]}</b><br>" + t("worker", lang) + ": %{customdata[2]}<br>"
-            + metric["label"] + ": %{z" + fmt + "}" + unit + "%{text}<extra></extra>")
+            + metric["label"] + ": %{text}<extra></extra>")
 
 
-def map_patch(values, ns, metric: dict, lang: str, dim=None) -> Patch:
-    """A recolour: only z, the faded-low-basis opacities, the n notes and the colour range."""
+def format_value(value: float, kind: str, lang: str) -> str:
+    """A legend label: percent for rates, minutes for times, whole numbers for counts."""
+    if kind == "rate":
+        return fmt_pct(value, lang, digits=0)
+    if kind == "minutes":
+        return fmt_minutes(value, lang)
+    return fmt_int(round(value), lang)
+
+
+def map_legend(metric: dict, lo: float, hi: float, lang: str) -> dict:
+    """The colour key of the map as plain data (drawn in HTML by assets/map.js)."""
+    return {"title": metric["label"], "colorscale": GOOD_HIGH if metric["higher_is_better"] else ATTENTION,
+            "labels": [format_value(v, metric["kind"], lang) for v in (lo, (lo + hi) / 2, hi)],
+            "note": t("faded_note", lang) if metric["kind"] == "rate" else ""}
+
+
+def map_paint(values, ns, metric: dict, lang: str, dim=None, full: bool = False) -> dict:
+    """What the map's values are, as plain data: a recolour sends only this.
+
+    ``full`` marks the companion of a full figure (Plotly draws its colours;
+    only the legend is taken from here), so the values are left out.
+    """
     z, opacity, note = _metric_arrays(values, ns, metric, dim)
     lo, hi = _color_range(z, metric, ns)
-    p = Patch()
-    p["data"][0]["z"] = z
-    p["data"][0]["zmin"] = lo
-    p["data"][0]["zmax"] = hi
-    p["data"][0]["marker"]["opacity"] = opacity
-    p["data"][0]["text"] = _hover_text(note)
-    p["data"][0]["colorscale"] = GOOD_HIGH if metric["higher_is_better"] else ATTENTION
-    for key, value in colorbar_ticks(metric, lo, hi).items():
-        p["data"][0]["colorbar"][key] = value
-    p["data"][0]["hovertemplate"] = map_hover(metric, lang)
-    return p
+    legend = map_legend(metric, lo, hi, lang)
+    if full:
+        return {"full": True, "legend": legend}
+    return {"full": False, "legend": legend, "z": z, "opacity": opacity, "text": _hover_text(z, note, metric, lang),
+            "zmin": lo, "zmax": hi, "colorscale": legend["colorscale"], "hovertemplate": map_hover(metric, lang)}
 
 
 def fit_view(bounds: tuple[float, float, float, float], key: str, width_px: int = 880,

@@ -43,6 +43,7 @@ TEXT = {
     "case_list": ("案件明细", "Cases"),
     "trail": ("办理轨迹", "Trail"),
     "close": ("关闭", "Close"),
+    "faded_note": ("浅色：样本少于10件", "pale: fewer than 10 cases"),
     "basis": ("评价", "rated"),
     "minutes": ("分钟", "min"),
     "hours": ("小时", "h"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboards.components import app_now
-from dashboards.figures import fit_view, map_figure, map_patch
+from dashboards.figures import fit_view, map_figure, map_paint
 from dashboards.i18n import EVENT_TEXT, area_names, t
 from queries.areas import grid_info, layer_etag
 from queries.guard import NotFound
@@ -59,12 +59,16 @@ def outside_home(scope: Scope, base: pd.DataFrame, home: Scope | None) -> list[b
     return (base["township_code"] != home.code).tolist()
 
 
-def value_patch(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None):
+def value_paint(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None,
+                full: bool = False) -> dict:
+    """The map's values in the drawn grid order (``figures.map_paint``)."""
     v = aligned(scope, values)
-    return map_patch(v["value"].tolist(), v["n"].tolist(), metric, lang, outside_home(scope, map_base(scope), home))
+    return map_paint(v["value"].tolist(), v["n"].tolist(), metric, lang,
+                     outside_home(scope, map_base(scope), home), full=full)
 
 
-def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None) -> dict:
+def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None,
+                showscale: bool = True) -> dict:
     base = map_base(scope)
     dim = outside_home(scope, base, home)
     if dim is not None:  # the names of other townships' grid workers are not theirs to read
@@ -75,4 +79,4 @@ def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, hom
     view = fit_view(scope_bounds(scope) or CITY_BOUNDS, key=f"{scope.level}:{scope.code}")
     view["points"] = _points(scope, lang)
     return map_figure(base, v["value"].tolist(), v["n"].tolist(), metric, layer_url(grid_key),
-                      layer_url(border_key), view, lang, dim)
+                      layer_url(border_key), view, lang, dim, showscale=showscale)

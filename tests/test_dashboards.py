@@ -62,18 +62,26 @@ def test_panel_reads_in_a_request_nobody_signed_into_are_refused(app_ctx):
         command.update_kpis(VIEW, "7d", None, None, 1)
 
 
-def test_the_map_patch_carries_values_only_and_stays_small():
+def test_a_recolour_carries_values_only_and_stays_small():
     n = 1798
     values = [i % 97 / 97 for i in range(n)]
     ns = [i % 40 for i in range(n)]
-    patch = figures.map_patch(values, ns, METRIC_RATE, "zh")
-    body = json.dumps(patch.to_plotly_json(), default=str)
+    paint = figures.map_paint(values, ns, METRIC_RATE, "zh")
+    assert set(paint) == {"full", "legend", "z", "opacity", "text", "zmin", "zmax", "colorscale", "hovertemplate"}
+    assert len(paint["z"]) == len(paint["opacity"]) == len(paint["text"]) == n
+    body = json.dumps(paint, default=str)
     assert len(body.encode()) < 60_000           # raw; gzip brings it far under the 20 KB budget
-    touched = {tuple(op["location"][:3]) for op in patch.to_plotly_json()["operations"]}
-    assert {loc[2] for loc in touched} <= {"z", "zmin", "zmax", "marker", "text", "colorscale", "colorbar",
-                                           "hovertemplate"}
     import gzip
     assert len(gzip.compress(body.encode())) < 20_000
+    # the companion of a full figure is the legend alone: Plotly draws the colours of a new figure
+    assert set(figures.map_paint(values, ns, METRIC_RATE, "zh", full=True)) == {"full", "legend"}
+
+
+def test_the_legend_states_the_range_in_the_metric_unit():
+    legend = figures.map_paint([0.5, 0.9, None], [30, 50, 0], METRIC_RATE, "en")["legend"]
+    assert legend["labels"] == ["50%", "70%", "90%"] and legend["note"]
+    counts = figures.map_paint([3, 10, 7], [3, 10, 7], {**METRIC_RATE, "kind": "count"}, "en")["legend"]
+    assert counts["labels"] == ["0", "5", "10"] and counts["note"] == ""
 
 
 def test_low_basis_rates_are_faded_and_say_n():

@@ -178,12 +178,23 @@ def test_a_recolour_sends_a_patch_of_values_only(browser, live_server):
     pick_metric(browser, "satisfaction_rate")
     wait_quiet(browser, before)
     from cli.browserbench import network_entries
-    entries = [e for e in network_entries(browser) if e["output"].startswith("map.figure")]
+    entries = [e for e in network_entries(browser) if "map-paint.data" in e["output"]]
     assert entries, "the metric switch did not update the map"
     assert all(0 < e["bytes"] <= 20_000 for e in entries), entries
     # and the map really shows rates now
     z = [v for v in map_state(browser)["z"] if v is not None]
     assert z and all(0 <= v <= 1 for v in z)
+    # recoloured in place through feature state (no re-tiling), with hover and legend in step
+    fast = browser.execute_script("""
+        const gd = document.querySelector('#map .js-plotly-plot'), map = gd._fullLayout.map._subplot.map;
+        const fill = map.getStyle().layers.find(l => l.type === 'fill');
+        const ids = gd._fullData[0].locations, i = gd.calcdata[0].findIndex(p => p.z > 0 && p.z < 1);
+        return {paint: map.getPaintProperty(fill.id, 'fill-color'), i: i, hoverZ: gd.calcdata[0][i].z,
+                dataZ: gd._fullData[0].z[i], state: map.getFeatureState({source: fill.source, id: Number(ids[i])}),
+                legend: document.getElementById('map-legend').innerText};""")
+    assert fast["paint"][0] == "coalesce" and fast["state"]["fc"].startswith("rgb")
+    assert fast["hoverZ"] == fast["dataZ"]
+    assert "满意率" in fast["legend"] and "%" in fast["legend"]
 
 
 def test_the_page_asks_no_host_but_the_app(browser, live_server):
