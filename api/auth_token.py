@@ -16,10 +16,9 @@ from collections.abc import Mapping
 
 from flask import current_app, request
 
-from api.gate import audit_denied
+from api.gate import audit_denied, bearer_secret, request_token
 from config import local_now
-from queries import db
-from queries.tokens import Token, lookup_token
+from queries.tokens import Token
 
 
 class Denied(Exception):
@@ -32,9 +31,8 @@ class Denied(Exception):
 
 def request_secret(param: str | None = None) -> str | None:
     """The secret of ``Authorization: Bearer …``, else of the ``param`` query/form field."""
-    header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        return header[7:].strip() or None
+    if request.headers.get("Authorization", "")[:7].lower() == "bearer ":
+        return bearer_secret()
     if param:
         return (request.values.get(param) or "").strip() or None
     return None
@@ -53,11 +51,7 @@ def authenticate(*, kinds: tuple[str, ...] = ("source",), param: str | None = No
     missing or invalid api_key).  A token of the wrong kind gets 403.
     """
     secret = request_secret(param)
-    engine = db.current()
-    token = None
-    if secret:
-        with engine.connect() as conn:
-            token = lookup_token(conn, secret)
+    token = request_token(secret) if secret else None
     status = unauthenticated
     if not secret:
         reason = "no API token: send Authorization: Bearer <token>" + (f" or {param}" if param else "")

@@ -97,6 +97,17 @@ def bearer_secret() -> str | None:
     return (header[7:].strip() or None) if header[:7].lower() == "bearer " else None
 
 
+def request_token(secret: str) -> Token | None:
+    """The token of ``secret``, read once per request: the gate and the intake routes both ask."""
+    known = g.get("gb_token_lookup")
+    if known is not None and known[0] == secret:
+        return known[1]
+    with db.current().connect() as conn:
+        token = lookup_token(conn, secret)
+    g.gb_token_lookup = (secret, token)
+    return token
+
+
 def token_principal(token: Token) -> Principal:
     if token.kind == "source":
         return Principal("source", token.name or token.actor, token_id=token.id, source=token.source)
@@ -272,8 +283,7 @@ def gate():
         # the intake API checks its own tokens; here only a valid token names the principal
         secret = bearer_secret() or (request.args.get("api_key") or "").strip() or None
         if secret:
-            with db.current().connect() as conn:
-                token = lookup_token(conn, secret)
+            token = request_token(secret)
             if token is not None and token.active:
                 g.gb_principal = token_principal(token)
         return None

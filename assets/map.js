@@ -129,7 +129,6 @@
   }
 
   window.gbMap = {
-    colourAt: colourAt,
     paint: function (paint) {
       if (paint) {
         legend(paint.legend);

@@ -20,8 +20,12 @@ def free_port() -> int:
 
 
 def start_server(db_url: str, port: int, extra_env: dict | None = None, timeout_s: float = 60) -> subprocess.Popen:
-    """The app on ``db_url`` at 127.0.0.1:``port``; raises if it exits or stays silent."""
+    """The app on ``db_url`` at 127.0.0.1:``port``; raises if it exits or stays silent.
+
+    ``extra_env`` adds to this process's environment; a value of None removes that variable.
+    """
     env = {**os.environ, "GRIDBOARD_DATABASE_URL": db_url, "GRIDBOARD_PORT": str(port), **(extra_env or {})}
+    env = {k: v for k, v in env.items() if v is not None}
     # the server's log goes to a file: a pipe nobody reads fills up and blocks every request
     log = tempfile.NamedTemporaryFile(prefix="gridboard-serve-", suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], cwd=ROOT, env=env,

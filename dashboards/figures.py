@@ -138,10 +138,7 @@ def _metric_arrays(values, ns, metric: dict, dim=None):
 
 def _hover_text(z, note: list[str], metric: dict, lang: str) -> list[str]:
     """Each grid's value as the hover shows it, in the locale's format, with its basis for rates."""
-    kind = metric["kind"]
-    return [t("no_data", lang) + (f"  ({x})" if x else "") if v is None
-            else (fmt_pct(v, lang) if kind == "rate" else fmt_minutes(v, lang) if kind == "minutes"
-                  else fmt_int(v, lang)) + (f"  ({x})" if x else "")
+    return [(t("no_data", lang) if v is None else format_value(v, metric["kind"], lang)) + (f"  ({x})" if x else "")
             for v, x in zip(z, note)]
 
 
@@ -211,19 +208,19 @@ def map_hover(metric: dict, lang: str) -> str:
             + metric["label"] + ": %{text}<extra></extra>")
 
 
-def format_value(value: float, kind: str, lang: str) -> str:
-    """A legend label: percent for rates, minutes for times, whole numbers for counts."""
+def format_value(value: float, kind: str, lang: str, pct_digits: int = 1) -> str:
+    """A value with its unit: percent for rates, minutes for times, whole numbers for counts."""
     if kind == "rate":
-        return fmt_pct(value, lang, digits=0)
+        return fmt_pct(value, lang, digits=pct_digits)
     if kind == "minutes":
         return fmt_minutes(value, lang)
-    return fmt_int(round(value), lang)
+    return fmt_int(value, lang)
 
 
 def map_legend(metric: dict, lo: float, hi: float, lang: str) -> dict:
     """The colour key of the map as plain data (drawn in HTML by assets/map.js)."""
     return {"title": metric["label"], "colorscale": GOOD_HIGH if metric["higher_is_better"] else ATTENTION,
-            "labels": [format_value(v, metric["kind"], lang) for v in (lo, (lo + hi) / 2, hi)],
+            "labels": [format_value(v, metric["kind"], lang, pct_digits=0) for v in (lo, (lo + hi) / 2, hi)],
             "note": t("faded_note", lang) if metric["kind"] == "rate" else ""}
 
 

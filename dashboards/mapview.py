@@ -43,9 +43,9 @@ def _points(scope: Scope, lang: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=["lon", "lat", "color", "text"])
 
 
-def aligned(scope: Scope, values: pd.DataFrame) -> pd.DataFrame:
-    """Values in the grid order of the drawn figure, which every Patch must follow."""
-    return values.set_index("code").reindex(map_base(scope)["code"])
+def aligned(base: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Values in the grid order of the drawn figure (``map_base``), which every recolour must follow."""
+    return values.set_index("code").reindex(base["code"])
 
 
 def outside_home(scope: Scope, base: pd.DataFrame, home: Scope | None) -> list[bool] | None:
@@ -62,19 +62,19 @@ def outside_home(scope: Scope, base: pd.DataFrame, home: Scope | None) -> list[b
 def value_paint(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None,
                 full: bool = False) -> dict:
     """The map's values in the drawn grid order (``figures.map_paint``)."""
-    v = aligned(scope, values)
-    return map_paint(v["value"].tolist(), v["n"].tolist(), metric, lang,
-                     outside_home(scope, map_base(scope), home), full=full)
+    base = map_base(scope)
+    v = aligned(base, values)
+    return map_paint(v["value"].tolist(), v["n"].tolist(), metric, lang, outside_home(scope, base, home), full=full)
 
 
 def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None,
                 showscale: bool = True) -> dict:
     base = map_base(scope)
+    v = aligned(base, values)
     dim = outside_home(scope, base, home)
     if dim is not None:  # the names of other townships' grid workers are not theirs to read
         base = base.assign(worker=["—" if faded else w for faded, w in zip(dim, base["worker"])])
     base = base.assign(label=area_names(base, lang))
-    v = aligned(scope, values)
     grid_key, border_key = layer_keys(scope)
     view = fit_view(scope_bounds(scope) or CITY_BOUNDS, key=f"{scope.level}:{scope.code}")
     view["points"] = _points(scope, lang)

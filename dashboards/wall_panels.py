@@ -13,18 +13,15 @@ so the page's size stays the same however long it runs.
 """
 from __future__ import annotations
 
-import functools
-import logging
 from datetime import datetime, timedelta
 
 from dash import Input, Output, callback, html, no_update
 
 from dashboards.command import metric_dict
-from dashboards.components import app_now
+from dashboards.components import app_now, guarded
 from dashboards.figures import MIN_N_FOR_RATE, format_metric
 from dashboards.i18n import area_names, fmt_int, fmt_minutes, fmt_pct, t
 from dashboards.wall_settings import WallSettings
-from queries.access import AccessDenied
 from queries.caselist import case_list
 from queries.cases import children_ranking, kpis, open_now
 from queries.party import live_sessions, party_summary
@@ -33,7 +30,6 @@ from queries.taxonomy import category_label, item_label, session_kind_label, sou
 from queries.wall import state_at, yesterday
 from queries.window import Window, parse_window
 
-log = logging.getLogger(__name__)
 
 PANEL_INPUTS = [Input("view", "data"), Input("data-version", "data"), Input("wall-tick", "n_intervals"),
                 Input("wall-wake", "data")]
@@ -52,19 +48,12 @@ def make_panel(title: str, body_id: str, class_name: str):
 
 
 def keep_last(n_outputs: int = 1):
-    """On failure log and leave the panel as it is (the last good data stays on the wall)."""
-    def deco(fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except AccessDenied:
-                raise  # a refusal is answered 401/403 (and audited), never hidden as "no change"
-            except Exception:
-                log.exception("wall panel %s failed", fn.__name__)
-                return no_update if n_outputs == 1 else (no_update,) * n_outputs
-        return wrapper
-    return deco
+    """On failure log and leave the panel as it is (the last good data stays on the wall).
+
+    ``guarded`` with "no change" as the error state; a refusal of access still passes through.
+    """
+    unchanged = no_update if n_outputs == 1 else (no_update,) * n_outputs
+    return guarded(lambda _lang: unchanged)
 
 
 def _view(view) -> tuple[Scope, WallSettings]:

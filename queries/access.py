@@ -32,6 +32,7 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import select
 
 from queries import db
+from queries.areas import level_of
 from queries.cache import geo_query
 from queries.schema import grid, township, village
 from queries.scope import LEVELS, Scope
@@ -179,10 +180,7 @@ def area_parents(level: str, code: str) -> tuple[str, str] | None:
 def level_of_code(code: str) -> str | None:
     """The level of an area code (township, village or grid), or None: for routes that name a bare code."""
     with db.current().connect() as conn:
-        for level, table in (("township", township), ("village", village), ("grid", grid)):
-            if conn.execute(select(table.c.code).where(table.c.code == code)).first() is not None:
-                return level
-    return None
+        return level_of(conn, code)
 
 
 def scope_of_code(code: str) -> Scope | None:

@@ -27,6 +27,15 @@ def _city_row(conn: Connection):
     return conn.execute(select(city.c.code, city.c.name, city.c.name_en).order_by(city.c.code).limit(1)).first()
 
 
+def level_of(conn: Connection, code: str, levels=tuple(AREA_TABLES)) -> str | None:
+    """The first of ``levels`` (township, village, grid) that has an area with ``code``, or None."""
+    for level in levels:
+        t = AREA_TABLES[level]
+        if conn.execute(select(t.c.code).where(t.c.code == code)).first() is not None:
+            return level
+    return None
+
+
 def _area_row(conn: Connection, level: str, code: str):
     t = AREA_TABLES[level]
     cols = [t.c.code, t.c.name, t.c.name_en]

@@ -63,8 +63,8 @@ from queries.lifecycle_rules import (CLOCK_SKEW, STATES, CaseEvent, CaseInputErr
                                      TransitionError, apply_event, case_states, check_new_case, received_event)
 from queries.placement import grid_index, place_many
 from queries.rollup_deltas import RollupDeltas
-from queries.schema import case, case_event, data_version
-from queries.version import VERSION_ROW, bump_version
+from queries.schema import case, case_event
+from queries.version import bump_version
 
 __all__ = ["CLOCK_SKEW", "STATES", "CaseEvent", "CaseInputError", "CaseNotFound", "NewCase", "TransitionError",
            "append_event", "append_events", "case_states", "create_case", "create_cases", "rate_case",
@@ -246,7 +246,7 @@ class _Batch:
             self.conn.execute(_UPDATE, [{"b_id": r["id"], **{f"b_{c}": r[c] for c in MUTABLE}} for r in changed])
         if fresh or changed:
             deltas.apply(self.conn)
-            _bump(self.conn, self.now)
+            bump_version(self.conn, self.now)
 
     # --- creations
 
@@ -374,16 +374,3 @@ _EXISTING = select(case.c.source_ref, case.c.id).where(case.c.source == bindpara
                                                        case.c.source_ref.in_(bindparam("refs", expanding=True)))
 _INSERT_EVENT = case_event.insert()
 _UPDATE = update(case).where(case.c.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in MUTABLE})
-_BUMP = (update(data_version).where(data_version.c.id == VERSION_ROW)
-         .values(version=data_version.c.version + 1, changed_at=bindparam("now")))
-
-
-def _bump(conn: Connection, now: datetime) -> None:
-    """:func:`queries.version.bump_version` with its statement built once.
-
-    It runs in every write; building the UPDATE per call cost ~0.25 ms, a
-    quarter of the budget of a single-event transaction.  Same SQL
-    (``version = version + 1``); a missing row is left to ``bump_version``.
-    """
-    if conn.execute(_BUMP, {"now": now}).rowcount == 0:
-        bump_version(conn, now)

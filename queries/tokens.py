@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
-from queries.schema import SOURCES, api_token, grid, township, village
+from queries.areas import AREA_TABLES, level_of
+from queries.schema import SOURCES, api_token
 from queries.scope import Scope
 
 SECRET_PREFIX = "gbt_"
@@ -62,15 +63,12 @@ def scope_from_text(conn: Connection, text: str) -> Scope:
     if text in ("city", ""):
         return Scope.city()
     level, _, code = text.rpartition(":")
-    tables = {"township": township, "village": village, "grid": grid}
-    candidates = [level] if level else list(tables)
-    if level and level not in tables:
+    if level and level not in AREA_TABLES:
         raise ValueError(f"unknown scope level {level!r} in {text!r}; use city, township:CODE, village:CODE "
                          "or grid:CODE")
-    for lv in candidates:
-        t = tables[lv]
-        if conn.execute(select(t.c.code).where(t.c.code == code)).first() is not None:
-            return Scope(lv, code)
+    found = level_of(conn, code, (level,) if level else tuple(AREA_TABLES))
+    if found:
+        return Scope(found, code)
     raise ValueError(f"no township, village or grid has the code {code!r}" if not level
                      else f"no {level} has the code {code!r}")
 

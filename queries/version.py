@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.engine import Engine
 
 from queries import db
@@ -21,9 +21,18 @@ from queries.schema import data_version
 VERSION_ROW = 1
 
 
+# Built once: every poll reads and every write bumps, and building a statement
+# costs more than running it on SQLite (~0.25 ms a write, a quarter of a
+# single-event transaction's budget).
+_READ = select(data_version.c.version).where(data_version.c.id == VERSION_ROW)
+_BUMP = (update(data_version).where(data_version.c.id == VERSION_ROW)
+         .values(version=data_version.c.version + 1, changed_at=bindparam("now"))
+         .returning(data_version.c.version))
+
+
 def version_statement():
     """The one primary-key read behind :func:`current_version`."""
-    return select(data_version.c.version).where(data_version.c.id == VERSION_ROW)
+    return _READ
 
 
 def read_version(conn: Connection) -> int:
@@ -45,8 +54,8 @@ def bump_version(conn: Connection, now: datetime) -> int:
     ``version = version + 1`` in SQL (not read-then-write in Python), so two
     concurrent writers on PostgreSQL cannot both write the same number.
     """
-    result = conn.execute(update(data_version).where(data_version.c.id == VERSION_ROW)
-                          .values(version=data_version.c.version + 1, changed_at=now))
-    if result.rowcount == 0:
+    bumped = conn.execute(_BUMP, {"now": now}).scalar()
+    if bumped is None:  # an unmigrated database without the row: start it as if it had been 1
         conn.execute(data_version.insert().values(id=VERSION_ROW, version=2, changed_at=now))
-    return read_version(conn)
+        return 2
+    return int(bumped)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-LANGS = ("zh", "en")
+from dashboards.i18n import fmt_int, norm_lang, t
 
 TEXT = {
     "report": ("网格化治理周报", "Weekly governance briefing"),
@@ -68,15 +68,8 @@ TEXT = {
 }
 
 
-def norm_lang(lang: str | None) -> str:
-    return lang if lang in LANGS else "zh"
-
-
 def tr(key: str, lang: str) -> str:
-    pair = TEXT.get(key)
-    if pair is None:
-        return key
-    return pair[0] if norm_lang(lang) == "zh" else pair[1]
+    return t(key, lang, TEXT)
 
 
 def missing(x) -> bool:
@@ -85,7 +78,7 @@ def missing(x) -> bool:
 
 def count(n) -> str:
     """``1,234``; a missing value is ``—``."""
-    return "—" if missing(n) else f"{int(round(n)):,}"
+    return fmt_int(n, "zh")
 
 
 def pct_value(rate) -> float | None:

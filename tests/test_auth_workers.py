@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.server import free_port
+from cli.server import free_port, start_server
 from tests.auth_helpers import PASSWORD, seeded_city
 from tests.browser.conftest import sign_in_opener
 
@@ -27,23 +24,10 @@ def workers(tmp_path_factory):
     url = seeded_city(folder / "city.sqlite")
     data_dir = folder / "data"
     port = free_port()
-    env = {**os.environ, "GRIDBOARD_DATABASE_URL": url, "GRIDBOARD_PORT": str(port),
-           "GRIDBOARD_WORKERS": str(WORKERS), "GRIDBOARD_DATA_DIR": str(data_dir), "GRIDBOARD_NOW": "2026-11-20T10:00"}
-    env.pop("GRIDBOARD_SECRET_KEY", None)
-    env.pop("GRIDBOARD_CACHE_REDIS_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_server(url, port, {"GRIDBOARD_WORKERS": str(WORKERS), "GRIDBOARD_DATA_DIR": str(data_dir),
+                                    "GRIDBOARD_NOW": "2026-11-20T10:00", "GRIDBOARD_SECRET_KEY": None,
+                                    "GRIDBOARD_CACHE_REDIS_URL": None})
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.2)
     yield base, data_dir
     proc.terminate()
     proc.wait(15)

@@ -18,7 +18,8 @@ from queries.lifecycle import (CaseEvent, CaseInputError, CaseNotFound, NewCase,
                                append_events, case_states, create_case, create_cases, rate_case, read_case,
                                state_clauses, write_batch)
 from queries.lifecycle_rules import STATES
-from queries.schema import case, case_day, case_day_category, case_day_response, case_event, data_version
+from queries.schema import case, case_day, case_day_category, case_day_response, case_event
+from queries.version import current_version
 from queries.taxonomy import RESPONSE_DUE_HOURS, category, deadline_hours
 from tests.lifecycle_checks import replay_mismatches, rollup_mismatches, trail_problems
 from tests.small_city import box_city, small_city, write_small_city, write_tree
@@ -35,17 +36,12 @@ def city(engine):
     return engine
 
 
-def _version(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(data_version.c.version)).scalar()
-
-
 def _snapshot(engine) -> dict:
     """Every table the write path touches, as sorted rows, and the data version."""
     with engine.connect() as conn:
         out = {t.name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr)
                for t in (case, case_event, case_day, case_day_category, case_day_response)}
-    out["version"] = _version(engine)
+    out["version"] = current_version(engine)
     return out
 
 
@@ -78,7 +74,7 @@ def _ev(kind, minutes_before_now, **kw) -> CaseEvent:
 # --- creating ------------------------------------------------------------------------------------------
 
 def test_create_writes_case_event_rollups_and_version(city):
-    v0 = _version(city)
+    v0 = current_version(city)
     created_at = NOW - timedelta(hours=6, microseconds=123)
     cid = _create(city, _new(created_at=created_at, title="楼道堆物", actor="8890热线", note="来电"))
     with city.connect() as conn:
@@ -92,7 +88,7 @@ def test_create_writes_case_event_rollups_and_version(city):
     assert c["deadline"] == at + timedelta(hours=48)            # property at village level: 48 h
     assert [(e["seq"], e["kind"], e["at"], e["actor"], e["level"], e["note"]) for e in c["events"]] == \
         [(1, "received", at, "8890热线", "village", "来电")]
-    assert _version(city) == v0 + 1
+    assert current_version(city) == v0 + 1
     with city.connect() as conn:
         day = conn.execute(select(case_day)).mappings().one()
         cat = conn.execute(select(case_day_category)).mappings().one()
@@ -317,18 +313,18 @@ def test_a_refusal_rolls_back_the_callers_whole_transaction(city):
 # --- batches -------------------------------------------------------------------------------------------------
 
 def test_batches_bump_the_version_once(city):
-    v0 = _version(city)
+    v0 = current_version(city)
     with city.begin() as conn:
         res = create_cases(conn, [_new(ref=f"b{i}", grid_code=None, lon=122.01 + 0.01 * (i % 5), lat=40.005)
                                   for i in range(10)] + [_new(ref="b3")], now=NOW)
     assert [c for _, c in res] == [True] * 10 + [False] and res[10][0] == res[3][0]
-    assert _version(city) == v0 + 1
+    assert current_version(city) == v0 + 1
     ids = [cid for cid, _ in res[:10]]
     with city.begin() as conn:
         rows = append_events(conn, [(cid, _ev("claimed", 100)) for cid in ids]
                              + [(ids[0], _ev("dispatched", 90)), (ids[0], _ev("handled", 80))], now=NOW)
     assert [r["node"] for r in rows] == ["claimed"] * 10 + ["dispatched", "handled"]
-    assert _version(city) == v0 + 2
+    assert current_version(city) == v0 + 2
     assert not replay_mismatches(city) and not rollup_mismatches(city)
 
 

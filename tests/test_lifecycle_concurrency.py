@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from queries.lifecycle import CaseEvent, NewCase, append_event, append_events, create_case, create_cases
-from queries.schema import case, case_event, data_version
+from queries.schema import case, case_event
+from queries.version import current_version
 from tests.lifecycle_checks import replay_mismatches, rollup_mismatches
 from tests.small_city import write_small_city
 
@@ -33,11 +34,6 @@ def city(engine):
     with engine.begin() as conn:
         write_small_city(conn)
     return engine
-
-
-def _version(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(data_version.c.version)).scalar()
 
 
 def _run_threads(work) -> list:
@@ -68,7 +64,7 @@ def test_concurrent_events_on_the_same_cases_are_all_kept(city):
                                                      for i in range(CASES)], now=NOW)]
         for cid in ids:
             append_event(conn, cid, CaseEvent("claimed", AT - timedelta(hours=1)), now=NOW)
-    v0 = _version(city)
+    v0 = current_version(city)
 
     def work(k, barrier):
         rng = random.Random(k)
@@ -100,13 +96,13 @@ def test_concurrent_events_on_the_same_cases_are_all_kept(city):
     assert {cid: rows[cid].urges for cid in ids} == {cid: urged[cid] for cid in ids}, "no lost update of the row"
     assert dict(events) == {cid: urged[cid] for cid in ids}, "no lost event"
     assert n_cases == CASES + sum(r[2] for r in results)
-    assert _version(city) == v0 + sum(r[1] for r in results), "one version step per write transaction"
+    assert current_version(city) == v0 + sum(r[1] for r in results), "one version step per write transaction"
     assert not replay_mismatches(city), "seqs run 1, 2, 3 … per case and the columns match the trail"
     assert not rollup_mismatches(city)
 
 
 def test_concurrent_creation_of_one_source_ref_creates_one_case(city):
-    v0 = _version(city)
+    v0 = current_version(city)
 
     def work(k, barrier):
         barrier.wait()
@@ -120,7 +116,7 @@ def test_concurrent_creation_of_one_source_ref_creates_one_case(city):
     with city.connect() as conn:
         assert conn.execute(select(func.count()).select_from(case)).scalar() == 1
         assert conn.execute(select(func.count()).select_from(case_event)).scalar() == 1
-    assert _version(city) == v0 + 1
+    assert current_version(city) == v0 + 1
 
 
 def test_a_racing_transition_is_refused_not_doubled(city):

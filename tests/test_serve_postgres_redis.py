@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import IN_CI, PG_ADMIN_URL
-from cli.server import free_port
+from cli.server import free_port, start_server
 from tests.browser.conftest import FROZEN_NOW
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,21 +59,9 @@ def pg_city():
 @pytest.fixture(scope="module")
 def workers(pg_city, redis_client):
     port = free_port()
-    env = {**os.environ, "GRIDBOARD_DATABASE_URL": pg_city, "GRIDBOARD_CACHE_REDIS_URL": REDIS_URL,
-           "GRIDBOARD_NOW": FROZEN_NOW, "GRIDBOARD_PORT": str(port), "GRIDBOARD_WORKERS": "3"}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_server(pg_city, port, {"GRIDBOARD_CACHE_REDIS_URL": REDIS_URL, "GRIDBOARD_NOW": FROZEN_NOW,
+                                        "GRIDBOARD_WORKERS": "3"})
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)   # public: the rest needs a login or token
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.2)
     yield base, proc
     proc.terminate()
     proc.wait(15)

@@ -27,12 +27,17 @@ def with_default_language(query: dict) -> dict:
     return {**query, "lang": current_app.config["GRIDBOARD"].language}
 
 
+def scope_of(level: str, code: str | None) -> Scope | None:
+    """The scope an address names, or None for a malformed code."""
+    try:
+        return Scope(level, code or "")
+    except ValueError:
+        return None
+
+
 def scoped_layout(level: str, code: str | None, query: dict):
     query = with_default_language(query)
-    try:
-        scope = Scope(level, code or "")
-    except ValueError:
-        scope = None
+    scope = scope_of(level, code)
     if scope is None:
         return make_not_found(query)
     if not page_allowed(current_principal(), scope_path(scope.level, scope.code), scope):

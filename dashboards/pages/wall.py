@@ -1,18 +1,14 @@
 """/wall and /wall/township/<code>: the command center's video wall (see ``dashboards.wall``)."""
 from dash import register_page
 
-from dashboards.pages._common import make_not_found, with_default_language
+from dashboards.pages._common import make_not_found, scope_of, with_default_language
 from dashboards.wall import make_wall_view
 from queries.areas import scope_exists
-from queries.scope import Scope
 
 
 def wall_layout(level: str, code: str | None, query: dict):
     query = with_default_language(query)
-    try:
-        scope = Scope(level, code or "")
-    except ValueError:
-        scope = None
+    scope = scope_of(level, code)
     if scope is None or not scope_exists(scope):
         return make_not_found(query)
     return make_wall_view(scope, query)
