@@ -169,29 +169,30 @@ def map_figure(base, values, ns, metric: dict, layer_url: str, border_url: str |
     """
     z, opacity, note = _metric_arrays(values, ns, metric, dim)
     lo, hi = _color_range(z, metric, ns)
-    colorscale = GOOD_HIGH if metric["higher_is_better"] else ATTENTION
-    hover = map_hover(metric, lang)
-    trace = go.Choroplethmap(
-        geojson=layer_url, featureidkey="properties.id", locations=list(base["code"]), z=_drawn(z, lo),
-        text=_hover_text(z, note, metric, lang), zmin=lo, zmax=hi,
-        customdata=list(zip(base["target"], base["label"], base["worker"])),
-        colorscale=colorscale, marker=dict(opacity=opacity, line=dict(width=0.4, color="#ffffff")),
-        hovertemplate=hover, colorbar=dict(thickness=10, len=0.6, x=0.99, **colorbar_ticks(metric, lo, hi)),
-        showscale=showscale,
-    )
+    # a plain dict, not graph objects: validating 1,798-long arrays cost ~40 ms per figure
+    trace = {
+        "type": "choroplethmap", "geojson": layer_url, "featureidkey": "properties.id",
+        "locations": list(base["code"]), "z": _drawn(z, lo), "text": _hover_text(z, note, metric, lang),
+        "zmin": lo, "zmax": hi, "customdata": [list(c) for c in zip(base["target"], base["label"], base["worker"])],
+        "colorscale": GOOD_HIGH if metric["higher_is_better"] else ATTENTION,
+        "marker": {"opacity": opacity, "line": {"width": 0.4, "color": "#ffffff"}},
+        "hovertemplate": map_hover(metric, lang), "showscale": showscale,
+        "colorbar": {"thickness": 10, "len": 0.6, "x": 0.99, **colorbar_ticks(metric, lo, hi)},
+    }
     layers = []
     if border_url:
-        layers.append(dict(sourcetype="geojson", source=border_url, type="line", color="#1f2a37",
-                           line=dict(width=1.6), below=""))
-    fig = go.Figure(trace)
-    fig.update_layout(**BASE_LAYOUT, uirevision=view["key"], map=dict(
-        style="white-bg", center=dict(lon=view["lon"], lat=view["lat"]), zoom=view["zoom"], layers=layers))
-    if view.get("points") is not None and len(view["points"]):
-        pts = view["points"]
-        fig.add_scattermap(lon=pts["lon"], lat=pts["lat"], mode="markers",
-                           marker=dict(size=9, color=pts["color"]), text=pts["text"],
-                           hovertemplate="%{text}<extra></extra>")
-    return fig.to_plotly_json()
+        layers.append({"sourcetype": "geojson", "source": border_url, "type": "line", "color": "#1f2a37",
+                       "line": {"width": 1.6}, "below": ""})
+    data = [trace]
+    pts = view.get("points")
+    if pts is not None and len(pts):
+        data.append({"type": "scattermap", "lon": pts["lon"].tolist(), "lat": pts["lat"].tolist(),
+                     "mode": "markers", "marker": {"size": 9, "color": pts["color"].tolist()},
+                     "text": pts["text"].tolist(), "hovertemplate": "%{text}<extra></extra>"})
+    return {"data": data, "layout": {
+        **BASE_LAYOUT, "uirevision": view["key"], "hoverlabel": {"align": "left"},
+        "map": {"style": "white-bg", "center": {"lon": view["lon"], "lat": view["lat"]}, "zoom": view["zoom"],
+                "layers": layers}}}
 
 
 def colorbar_ticks(metric: dict, lo: float, hi: float) -> dict:

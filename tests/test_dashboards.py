@@ -118,3 +118,51 @@ def test_the_language_setting_is_the_default_unless_the_address_says_otherwise(s
             assert with_default_language({"lang": "zh", "m": "open"}) == {"lang": "zh", "m": "open"}
     finally:
         unbind_caches()
+
+
+@pytest.fixture(scope="module")
+def city_app(tmp_path_factory):
+    """The app over the small fixture city (with its cases)."""
+    from app import create_app
+    from queries.cache import unbind_caches
+    from tests.auth_helpers import seeded_city
+    url = seeded_city(tmp_path_factory.mktemp("city") / "city.sqlite")
+    app = create_app(load_config({"database_url": url, "now": "2026-11-20T10:30:00", "secret_key": TEST_KEY},
+                                 environ={}))
+    try:
+        yield app
+    finally:
+        unbind_caches()
+
+
+@pytest.mark.parametrize("level", ["city", "township", "village"])
+def test_the_map_figure_is_valid_plotly_and_its_paint_names_it(city_app, level):
+    """The map figure is built as a plain dict (no graph objects): Plotly's own validation must
+    still accept it, every grid must be in it, and a paint must name the figure it belongs to."""
+    import plotly.graph_objects as go
+
+    from dashboards.command import metric_dict
+    from dashboards.mapview import base_figure, value_paint
+    from queries.access import SYSTEM, acting_as
+    from queries.areas import children
+    from queries.mapbase import map_base
+    from queries.mapdata import map_values
+    from queries.scope import Scope
+    from queries.window import Window
+    from datetime import datetime
+
+    with city_app.server.test_request_context(), acting_as(SYSTEM):
+        scope = Scope.city()
+        while scope.level != level:
+            scope = Scope(scope.child_level, children(scope)["code"].iloc[0])
+        metric = metric_dict("closure_rate", "zh")
+        values = map_values(scope, Window.last_days(7, datetime(2026, 11, 20, 10, 30)), "closure_rate",
+                            now=datetime(2026, 11, 20, 10, 30))
+        fig = base_figure(scope, values, metric, "zh")
+        paint = value_paint(scope, values, metric, "zh")
+        grids = list(map_base(scope)["code"])
+    go.Figure(fig)  # raises on any attribute Plotly does not know or a value it does not accept
+    trace = fig["data"][0]
+    assert trace["locations"] == grids and len(trace["z"]) == len(trace["customdata"]) == len(grids)
+    assert paint["key"] == fig["layout"]["uirevision"] == f"{scope.level}:{scope.code}"
+    assert len(paint["z"]) == len(grids)
