@@ -56,6 +56,8 @@
 
   function recolour(paint) {
     var m = theMap(), gd = m.gd, map = m.map;
+    // values of another view (a recolour answered after a drill's new figure) are not this map's
+    if (!gd || !gd.layout || (paint.key && gd.layout.uirevision !== paint.key)) { return; }
     var trace = gd && gd._fullData && gd._fullData[0];
     var cd = gd && gd.calcdata && gd.calcdata[0];
     var ids = trace && trace.locations;

@@ -38,7 +38,6 @@ def metric_dict(code: str, lang: str) -> dict:
 def make_command_view(scope: Scope, query: dict):
     lang = norm_lang(query.get("lang"))
     window_choice = query.get("w") if query.get("w") in WINDOW_CHOICES else "7d"
-    metric = query.get("m") if query.get("m") in METRIC_BY_CODE else DEFAULT_METRIC
     info = area_name(scope)
     other_lang = "en" if lang == "zh" else "zh"
     header = html.Header(className="gb-header", children=[
@@ -56,10 +55,10 @@ def make_command_view(scope: Scope, query: dict):
             html.Div(id="as-of", className="gb-asof"),
         ]),
     ])
-    # the map card lives in the shell (make_map_card) so that the map survives a drill;
-    # the page tells it the metric of its address and the labels of its language
+    # the map card lives in the shell (make_map_card) so that the map survives a drill; the page
+    # tells it the labels of its language (the metric is read from the address in the browser)
     map_setup = dcc.Store(id="map-setup", data={
-        "value": metric, "title": t("metric", lang),
+        "title": t("metric", lang),
         "options": [{"label": metric_dict(m.code, lang)["label"], "value": m.code} for m in METRICS]})
     side = html.Div(className="gb-side", children=[
         html.Div(id="kpis", className="gb-kpis"),
@@ -189,9 +188,6 @@ def update_as_of(view, _version):
     return f"{t('data_as_of', view['lang'])} {app_now():%Y-%m-%d %H:%M}"
 
 
-@callback(Output("window-range", "style"), Input("window-choice", "value"))
-def show_range(choice):
-    return {"display": "inline-block" if choice == "custom" else "none"}
 
 
 @callback(Output("nav", "href"), Input("map", "clickData"), Input("ranking", "clickData"),
@@ -224,11 +220,31 @@ clientside_callback(
     Input("map-paint", "data"),
 )
 
-# The page's address decides the metric and the labels; no round trip to the server.
+# The page's address decides the metric, read in the browser as soon as the address changes:
+# the map and ranking callbacks then never wait on the page's content for it.
 clientside_callback(
-    "function(setup) { return [setup.value, setup.options, setup.title]; }",
-    Output("metric", "value"), Output("metric", "options"), Output("map-title", "children"),
+    f"""
+    function(search, current) {{
+        const m = new URLSearchParams(search || '').get('m');
+        const known = {[m.code for m in METRICS]!r};
+        const value = known.indexOf(m) >= 0 ? m : '{DEFAULT_METRIC}';
+        return value === current ? window.dash_clientside.no_update : value;
+    }}
+    """,
+    Output("metric", "value"),
+    Input("nav", "search"), State("metric", "value"),
+)
+
+# ... and the page's language the picker's labels and title.
+clientside_callback(
+    "function(setup) { return [setup.options, setup.title]; }",
+    Output("metric", "options"), Output("map-title", "children"),
     Input("map-setup", "data"),
+)
+
+clientside_callback(
+    "function(choice) { return {display: choice === 'custom' ? 'inline-block' : 'none'}; }",
+    Output("window-range", "style"), Input("window-choice", "value"),
 )
 
 # Keep the URL in step with the pickers without reloading the page.

@@ -64,7 +64,13 @@ def value_paint(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, hom
     """The map's values in the drawn grid order (``figures.map_paint``)."""
     base = map_base(scope)
     v = aligned(base, values)
-    return map_paint(v["value"].tolist(), v["n"].tolist(), metric, lang, outside_home(scope, base, home), full=full)
+    paint = map_paint(v["value"].tolist(), v["n"].tolist(), metric, lang, outside_home(scope, base, home), full=full)
+    # the drawn figure this paint belongs to (its uirevision): the browser drops a paint of another view
+    return {**paint, "key": view_key(scope)}
+
+
+def view_key(scope: Scope) -> str:
+    return f"{scope.level}:{scope.code}"
 
 
 def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None,
@@ -76,7 +82,7 @@ def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, hom
         base = base.assign(worker=["—" if faded else w for faded, w in zip(dim, base["worker"])])
     base = base.assign(label=area_names(base, lang))
     grid_key, border_key = layer_keys(scope)
-    view = fit_view(scope_bounds(scope) or CITY_BOUNDS, key=f"{scope.level}:{scope.code}")
+    view = fit_view(scope_bounds(scope) or CITY_BOUNDS, key=view_key(scope))
     view["points"] = _points(scope, lang)
     return map_figure(base, v["value"].tolist(), v["n"].tolist(), metric, layer_url(grid_key),
                       layer_url(border_key), view, lang, dim, showscale=showscale)

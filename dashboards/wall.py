@@ -88,7 +88,7 @@ def make_wall_view(scope: Scope, query: dict):
                                        "query": {k: v for k, v in query.items() if k != "token"}}),
             # the shell's map card reads these, as on the command view
             dcc.Store(id="map-setup", data={
-                "value": s.metric, "title": title,
+                "title": title,
                 "options": [{"label": metric_dict(m.code, lang)["label"], "value": m.code} for m in METRICS]}),
             dcc.Store(id="wall-wake"),
             # the command view's map callback reads the window pickers: hidden ones that hold ``w``
