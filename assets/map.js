@@ -130,8 +130,25 @@
     }
   }
 
+  // MapLibre repaints for 300 ms after every change to cross-fade map labels (its fadeDuration).
+  // These maps have no labels, so those frames draw the same picture again: five or so per load,
+  // drill or recolour, each a whole frame drawn in software on a machine without a GPU. Plotly
+  // does not pass the option through, so it is set on every map as soon as the map appears.
+  function noFade() {
+    document.querySelectorAll('.js-plotly-plot').forEach(function (gd) {
+      var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+      if (sub && sub.map && typeof sub.map._fadeDuration === 'number') { sub.map._fadeDuration = 0; }
+    });
+  }
+  var canvases = document.getElementsByClassName('maplibregl-canvas'), seen = 0;
+  new MutationObserver(function () {
+    if (canvases.length !== seen) { seen = canvases.length; noFade(); }
+  }).observe(document.documentElement, {childList: true, subtree: true});
+
   window.gbMap = {
+    noFade: noFade,
     paint: function (paint) {
+      noFade();
       if (paint) {
         legend(paint.legend);
         if (!paint.full) { recolour(paint); }
