@@ -166,3 +166,30 @@ def test_the_map_figure_is_valid_plotly_and_its_paint_names_it(city_app, level):
     assert trace["locations"] == grids and len(trace["z"]) == len(trace["customdata"]) == len(grids)
     assert paint["key"] == fig["layout"]["uirevision"] == f"{scope.level}:{scope.code}"
     assert len(paint["z"]) == len(grids)
+
+
+def _as_json(fig) -> dict:
+    import plotly.io as pio
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def test_the_panel_figures_are_what_graph_objects_would_make():
+    """The figures are built as plain data; Plotly's graph objects must accept each one and change nothing."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from queries.cases import NodeCounts, OpenNow
+    metric = {"code": "open", "label": "在办", "kind": "count", "higher_is_better": False}
+    counts = NodeCounts(**{f: i + 1 for i, f in enumerate(NodeCounts.__dataclass_fields__)})
+    now = OpenNow(open=9, overdue=3, reminder_due=1, at=None)
+    trend = pd.DataFrame({"day": pd.to_datetime(["2026-11-18", "2026-11-19"]).date, "new": [5, 7], "closed": [4, 6]})
+    cats = pd.DataFrame({"category": ["env", "road"], "created": [9, 3], "share": [0.75, 0.25]})
+    ranking = pd.DataFrame({"code": ["a", "b"], "label": ["甲", "乙"], "value": [4.0, 2.0], "n": [12, 3]})
+    figs = [figures.empty_figure("暂无数据"), figures.node_figure(counts, now, "zh"),
+            figures.trend_figure(trend, "zh"), figures.category_figure(cats, {"env": "环境"}, "zh"),
+            figures.ranking_figure(ranking, {**metric, "kind": "rate"}, "en")]
+    for fig in figs:
+        assert _as_json(go.Figure(fig)) == _as_json(fig)
+        assert fig["layout"]["template"]["layout"]  # the look graph objects gave them
+    figs[0]["layout"]["template"]["layout"]["font"] = {"color": "red"}  # a caller may change its copy …
+    assert figures.empty_figure("x")["layout"]["template"]["layout"].get("font") != {"color": "red"}  # … only
