@@ -4,7 +4,8 @@ A script injected before any page script wraps ``fetch`` to count Dash
 callback requests in flight and to read each response's ``Server-Timing``,
 and listens to every graph's ``plotly_afterplot`` and every map's ``render``;
 Chromium's network log gives the bytes on the wire.  "Drawn" is the time of
-the last such activity before a quiet period with no callback in flight;
+the last such activity before a quiet period with no callback in flight and
+the map's grids loaded;
 "map recoloured" is the time of the map's own last frame in that period.
 """
 from __future__ import annotations
@@ -55,10 +56,17 @@ WAIT_QUIET = r"""
 const done = arguments[arguments.length - 1];
 const since = arguments[0], quiet = arguments[1];
 const t0 = performance.now();
+// the map has its grids and MapLibre has nothing left to load (a quiet spell alone can come
+// early: Plotly's script starting after the callbacks have answered draws nothing for ~0.4 s)
+function mapReady() {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+  return !!(sub && sub.map && sub.map.loaded() && gd.data && gd.data[0] && gd.data[0].type === 'choroplethmap');
+}
 function check() {
   const gb = window.__gb, now = performance.now();
   if (now - t0 > 30000) { done({timeout: true, at: now}); return; }
-  const ready = gb && gb.started > since && gb.inflight === 0 && document.querySelector('#map .js-plotly-plot');
+  const ready = gb && gb.started > since && gb.inflight === 0 && mapReady();
   if (ready && now - gb.lastActivity > quiet) {
     done({at: gb.lastActivity, mapAt: gb.lastMap, started: gb.started, server: gb.server.slice()});
   } else { setTimeout(check, 10); }
