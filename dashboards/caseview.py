@@ -1,7 +1,7 @@
 """The cases behind a number: a sortable, paged table and the trail of the selected case."""
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, callback, ctx, dash_table, html, no_update
+from dash import ALL, Input, Output, State, callback, clientside_callback, dash_table, html, no_update
 
 from dashboards.components import app_now, error_box, guarded, resolve_window
 from dashboards.i18n import EVENT_TEXT, LEVEL_TEXT, NODE_TEXT, RATING_TEXT, t
@@ -45,20 +45,29 @@ def make_case_drawer(lang: str):
     ])
 
 
-@callback(Output("case-drawer", "hidden"), Output("case-filter", "children"), Output("case-table", "page_current"),
-          Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("nodes", "clickData"),
-          Input("case-drawer-close", "n_clicks"), prevent_initial_call=True)
-def open_drawer(_tiles, node_click, _close):
-    trig = ctx.triggered_id
-    if trig == "case-drawer-close":
-        return True, no_update, no_update
-    if trig == "nodes" and node_click:
-        key = node_click["points"][0].get("customdata")
-        filt = {"overdue": "overdue_now", "escalated": "escalated"}.get(key, f"node:{key}")
-        return False, filt, 0
-    if isinstance(trig, dict) and any(t["value"] for t in ctx.triggered):
-        return False, trig["filter"], 0
-    return no_update, no_update, no_update
+# Opening and closing the drawer is decided in the browser: the server is asked only for the
+# cases (below).  It also runs when the page's tiles are re-drawn, which would otherwise
+# cost a round trip on every load and drill.
+clientside_callback(
+    """
+    function(_tiles, nodeClick, _close) {
+        const nu = window.dash_clientside.no_update, cc = window.dash_clientside.callback_context;
+        const trig = cc.triggered_id;
+        if (trig === 'case-drawer-close') { return [true, nu, nu]; }
+        if (trig === 'nodes' && nodeClick) {
+            const key = nodeClick.points[0].customdata;
+            return [false, ({overdue: 'overdue_now', escalated: 'escalated'})[key] || ('node:' + key), 0];
+        }
+        if (trig && typeof trig === 'object' && cc.triggered.some(function (t) { return t.value; })) {
+            return [false, trig.filter, 0];
+        }
+        return [nu, nu, nu];
+    }
+    """,
+    Output("case-drawer", "hidden"), Output("case-filter", "children"), Output("case-table", "page_current"),
+    Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("nodes", "clickData"),
+    Input("case-drawer-close", "n_clicks"), prevent_initial_call=True,
+)
 
 
 def _label(filt: str, lang: str) -> str:

@@ -242,6 +242,22 @@ def test_a_number_opens_the_cases_behind_it_with_their_trail(browser, live_serve
     assert overdue == overdue_db
 
 
+def test_a_node_bar_opens_its_cases_and_the_drawer_closes(browser, live_server):
+    """The drawer opens and closes in the browser (a clientside callback); only the cases come from the server."""
+    open_page(browser, live_server.url + "/")
+    drawer = browser.find_element(By.ID, "case-drawer")
+    assert not drawer.is_displayed()
+    bars = browser.find_elements(By.CSS_SELECTOR, "#nodes .point path")
+    ActionChains(browser).move_to_element(bars[1]).click().perform()  # claimed
+    title = wait_for(lambda: browser.execute_script(
+        "const t = document.getElementById('case-drawer-title'); return t && t.innerText"))
+    from dashboards.i18n import NODE_TEXT, t
+    assert drawer.is_displayed() and f" · {t('claimed', 'zh', NODE_TEXT)} · " in title
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#case-table td.dash-cell"))
+    browser.find_element(By.ID, "case-drawer-close").click()
+    wait_for(lambda: not drawer.is_displayed())
+
+
 def test_a_signed_out_browser_signs_in_and_lands_on_the_page_it_asked_for(browser, live_server):
     browser.delete_all_cookies()
     with sqlite3.connect(db_path(live_server.db_url)) as con:
