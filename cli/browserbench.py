@@ -63,12 +63,19 @@ function mapReady() {
   const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
   return !!(sub && sub.map && sub.map.loaded() && gd.data && gd.data[0] && gd.data[0].type === 'choroplethmap');
 }
+// when the map last became ready, seen by this poll (within 10 ms): a floor under the times
+// reported, should a map event have gone unheard
+let readySince = 0;
 function check() {
   const gb = window.__gb, now = performance.now();
   if (now - t0 > 30000) { done({timeout: true, at: now}); return; }
-  const ready = gb && gb.started > since && gb.inflight === 0 && mapReady();
-  if (ready && now - gb.lastActivity > quiet) {
-    done({at: gb.lastActivity, mapAt: gb.lastMap, started: gb.started, server: gb.server.slice()});
+  const mapDone = mapReady();
+  if (!mapDone) { readySince = 0; } else if (!readySince) { readySince = now; }
+  const ready = gb && gb.started > since && gb.inflight === 0 && mapDone;
+  if (ready && now - Math.max(gb.lastActivity, readySince) > quiet) {
+    const floor = readySince > t0 ? readySince : 0;
+    done({at: Math.max(gb.lastActivity, floor), mapAt: Math.max(gb.lastMap, floor), started: gb.started,
+          server: gb.server.slice()});
   } else { setTimeout(check, 10); }
 }
 check();
