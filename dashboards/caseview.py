@@ -46,8 +46,9 @@ def make_case_drawer(lang: str):
 
 
 # Opening and closing the drawer is decided in the browser: the server is asked only for the
-# cases (below).  Every ``open-cases`` button opens it (the KPI tiles and the node columns); this
-# also runs when they are re-drawn, which would otherwise cost a round trip on every load and drill.
+# cases (below).  Every ``open-cases`` button opens it: the KPI tiles and the node columns (``key``
+# keeps their ids apart where two open the same cases).  This also runs whenever they are
+# re-drawn, which as a server callback cost a round trip on every load and drill.
 clientside_callback(
     """
     function(_buttons, _close) {
@@ -61,7 +62,7 @@ clientside_callback(
     }
     """,
     Output("case-drawer", "hidden"), Output("case-filter", "children"), Output("case-table", "page_current"),
-    Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("case-drawer-close", "n_clicks"),
+    Input({"type": "open-cases", "filter": ALL, "key": ALL}, "n_clicks"), Input("case-drawer-close", "n_clicks"),
     prevent_initial_call=True,
 )
 

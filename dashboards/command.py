@@ -66,7 +66,7 @@ def make_command_view(scope: Scope, query: dict):
         make_card(t("ranking", lang), html.Div(id="ranking", className="gb-panel gb-ranking"), card_id="ranking-card"),
     ])
     lower = html.Div(className="gb-row", children=[
-        make_card(t("trend", lang), make_graph("trend", "260px")),
+        make_card(t("trend", lang), html.Div(id="trend", className="gb-panel gb-trend-panel")),
         make_card(t("categories", lang), html.Div(id="categories", className="gb-panel gb-categories")),
         make_card(t("party", lang), html.Div(id="party", className="gb-party")),
     ])
@@ -132,7 +132,7 @@ def update_kpis(view, choice, start, end, _version):
         return html.Button([html.Div(t(key, lang), className="gb-tile-label"),
                             html.Div(value, className="gb-tile-value"),
                             html.Div(sub, className="gb-tile-sub")],
-                           id={"type": "open-cases", "filter": filt}, className=f"gb-tile {tone}".strip(),
+                           id={"type": "open-cases", "filter": filt, "key": key}, className=f"gb-tile {tone}".strip(),
                            n_clicks=0, title=t("case_list", lang))
 
     sat_basis = f"{t('basis', lang)} {fmt_int(k.rated, lang)}"
@@ -157,10 +157,10 @@ def update_nodes(view, choice, start, end, _version):
     return bars.node_bars(node_counts(scope, window), open_now(scope, app_now()), view["lang"])
 
 
-@callback(Output("trend", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+@callback(Output("trend", "children"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(error_box)
 def update_trend(view, choice, start, end, _version):
-    return figures.trend_figure(trend(_scope(view), resolve_window(choice, start, end)), view["lang"])
+    return bars.trend_bars(trend(_scope(view), resolve_window(choice, start, end)), view["lang"])
 
 
 @callback(Output("categories", "children"), *VIEW_INPUTS, Input("data-version", "data"))

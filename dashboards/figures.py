@@ -54,20 +54,6 @@ def empty_figure(message: str) -> dict:
                                 "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])
 
 
-def trend_figure(df, lang: str) -> dict:
-    if df is None or len(df) == 0:
-        return empty_figure(t("no_data", lang))
-    days = list(df["day"])
-
-    def line(column: str, name: str, colour: str) -> dict:
-        return {"type": "scatter", "x": days, "y": list(df[column]), "name": name, "mode": "lines+markers",
-                "line": {"color": colour, "width": 2.5}, "marker": {"size": 5}}
-    return figure([line("new", t("new", lang), "#5b8def"), line("closed", t("closed_per_day", lang), GOOD)],
-                  showlegend=True, hovermode="x unified", legend={"orientation": "h", "y": 1.12, "x": 0},
-                  xaxis={"showgrid": False, "tickformat": "%m-%d"},
-                  yaxis={"gridcolor": "#eceff3", "rangemode": "tozero"}, margin={"l": 36, "r": 8, "t": 28, "b": 28})
-
-
 def format_metric(value, kind: str, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"

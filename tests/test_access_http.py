@@ -394,7 +394,7 @@ def test_a_source_token_cannot_read_even_with_a_kiosk_scope_in_the_request(site)
 def test_refusals_are_in_the_audit_log(site):
     from queries.audit import recent
     c, _ = client(site, "t1_leader")
-    post_callback(c, site.deps["trend.figure"], panel_values(Scope.township(T2)))
+    post_callback(c, site.deps["trend.children"], panel_values(Scope.township(T2)))
     with site.engine.connect() as conn:
         denied = recent(conn, 500, action="denied")
     assert any(r["actor"] == "t1_leader" and f"township:{T2}" in (r["detail"] or "") for r in denied)

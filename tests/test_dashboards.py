@@ -174,12 +174,11 @@ def _as_json(fig) -> dict:
 
 
 def test_the_figures_are_what_graph_objects_would_make():
-    """The figures are built as plain data; Plotly's graph objects must accept each one and change nothing."""
-    import pandas as pd
+    """The figures are built as plain data; Plotly's graph objects must accept each one and change nothing
+    (the map's figure: ``test_the_map_figure_is_valid_plotly_and_its_paint_names_it``)."""
     import plotly.graph_objects as go
 
-    trend = pd.DataFrame({"day": pd.to_datetime(["2026-11-18", "2026-11-19"]).date, "new": [5, 7], "closed": [4, 6]})
-    figs = [figures.empty_figure("暂无数据"), figures.trend_figure(trend, "zh")]
+    figs = [figures.empty_figure("暂无数据"), figures.empty_figure("No data")]
     for fig in figs:
         assert _as_json(go.Figure(fig)) == _as_json(fig)
         assert fig["layout"]["template"]["layout"]  # the look graph objects gave them
@@ -256,3 +255,20 @@ def test_category_bars_show_count_and_share_largest_first():
     assert _texts(out) == ["环境", "9 · 75%", "road", "3 · 25%"]  # the bars carry no text
     assert [f.style["width"] for f in _all(out, "gb-bar-fill")] == ["100.0%", "33.3%"]
     assert "暂无数据" in _texts(bars.category_bars(cats.assign(created=0), {}, "zh"))
+
+
+def test_the_trend_puts_new_and_closed_of_each_day_on_one_scale():
+    import pandas as pd
+
+    from dashboards import bars
+    days = pd.date_range("2026-11-01", periods=20).date
+    df = pd.DataFrame({"day": days, "new": [10] * 19 + [40], "closed": [20] * 20})
+    out = bars.trend_bars(df, "en")
+    cols = _all(out, "gb-trend-day")
+    assert len(cols) == 20
+    assert cols[-1].title == "11-20 · New 40 · Closed 20"
+    assert [s.style["height"] for s in cols[0].children[0].children] == ["25.0%", "50.0%"]
+    dates = [c.children[1].children for c in cols]
+    assert dates[0] == "11-01" and dates[3] == "11-04" and dates[1] == ""  # every third of 20 days
+    assert "New 230" in _texts(out) and "Closed 400" in _texts(out) and "Busiest day 40" in _texts(out)
+    assert "No data" in _texts(bars.trend_bars(df.iloc[:0], "en"))
