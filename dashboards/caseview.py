@@ -46,15 +46,18 @@ def make_case_drawer(lang: str):
 
 
 # Opening and closing the drawer is decided in the browser: the server is asked only for the
-# cases (below).  Every ``open-cases`` button opens it: the KPI tiles and the node columns (``key``
-# keeps their ids apart where two open the same cases).  This also runs whenever they are
-# re-drawn, which as a server callback cost a round trip on every load and drill.
+# cases (below).  It also runs when the page's tiles are re-drawn, which would otherwise
+# cost a round trip on every load and drill.
 clientside_callback(
     """
-    function(_buttons, _close) {
+    function(_tiles, nodeClick, _close) {
         const nu = window.dash_clientside.no_update, cc = window.dash_clientside.callback_context;
         const trig = cc.triggered_id;
         if (trig === 'case-drawer-close') { return [true, nu, nu]; }
+        if (trig === 'nodes' && nodeClick) {
+            const key = nodeClick.points[0].customdata;
+            return [false, ({overdue: 'overdue_now', escalated: 'escalated'})[key] || ('node:' + key), 0];
+        }
         if (trig && typeof trig === 'object' && cc.triggered.some(function (t) { return t.value; })) {
             return [false, trig.filter, 0];
         }
@@ -62,8 +65,8 @@ clientside_callback(
     }
     """,
     Output("case-drawer", "hidden"), Output("case-filter", "children"), Output("case-table", "page_current"),
-    Input({"type": "open-cases", "filter": ALL, "key": ALL}, "n_clicks"), Input("case-drawer-close", "n_clicks"),
-    prevent_initial_call=True,
+    Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("nodes", "clickData"),
+    Input("case-drawer-close", "n_clicks"), prevent_initial_call=True,
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from dashboards import bars, caseview, figures, partyview  # noqa: F401  (their callbacks serve this view)
+from dashboards import caseview, figures, partyview  # noqa: F401  (their callbacks serve this view)
 from dashboards.caseview import make_case_drawer
 from dashboards.mapview import base_figure, value_paint
 from dashboards.components import (WINDOW_CHOICES, app_now, error_box, guarded, href, make_breadcrumb,
@@ -62,12 +62,12 @@ def make_command_view(scope: Scope, query: dict):
         "options": [{"label": metric_dict(m.code, lang)["label"], "value": m.code} for m in METRICS]})
     side = html.Div(className="gb-side", children=[
         html.Div(id="kpis", className="gb-kpis"),
-        make_card(t("node_counts", lang), html.Div(id="nodes", className="gb-panel gb-nodes")),
-        make_card(t("ranking", lang), html.Div(id="ranking", className="gb-panel gb-ranking"), card_id="ranking-card"),
+        make_card(t("node_counts", lang), make_graph("nodes", "210px")),
+        make_card(t("ranking", lang), make_graph("ranking", "440px"), card_id="ranking-card"),
     ])
     lower = html.Div(className="gb-row", children=[
-        make_card(t("trend", lang), html.Div(id="trend", className="gb-panel gb-trend-panel")),
-        make_card(t("categories", lang), html.Div(id="categories", className="gb-panel gb-categories")),
+        make_card(t("trend", lang), make_graph("trend", "260px")),
+        make_card(t("categories", lang), make_graph("categories", "260px")),
         make_card(t("party", lang), html.Div(id="party", className="gb-party")),
     ])
     return html.Div(className="gb-view", children=[
@@ -132,7 +132,7 @@ def update_kpis(view, choice, start, end, _version):
         return html.Button([html.Div(t(key, lang), className="gb-tile-label"),
                             html.Div(value, className="gb-tile-value"),
                             html.Div(sub, className="gb-tile-sub")],
-                           id={"type": "open-cases", "filter": filt, "key": key}, className=f"gb-tile {tone}".strip(),
+                           id={"type": "open-cases", "filter": filt}, className=f"gb-tile {tone}".strip(),
                            n_clicks=0, title=t("case_list", lang))
 
     sat_basis = f"{t('basis', lang)} {fmt_int(k.rated, lang)}"
@@ -149,39 +149,38 @@ def update_kpis(view, choice, start, end, _version):
     ]
 
 
-@callback(Output("nodes", "children"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(error_box)
+@callback(Output("nodes", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
 def update_nodes(view, choice, start, end, _version):
     scope = _scope(view)
     window = resolve_window(choice, start, end)
-    return bars.node_bars(node_counts(scope, window), open_now(scope, app_now()), view["lang"])
+    return figures.node_figure(node_counts(scope, window), open_now(scope, app_now()), view["lang"])
 
 
-@callback(Output("trend", "children"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(error_box)
+@callback(Output("trend", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
 def update_trend(view, choice, start, end, _version):
-    return bars.trend_bars(trend(_scope(view), resolve_window(choice, start, end)), view["lang"])
+    return figures.trend_figure(trend(_scope(view), resolve_window(choice, start, end)), view["lang"])
 
 
-@callback(Output("categories", "children"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(error_box)
+@callback(Output("categories", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
 def update_categories(view, choice, start, end, _version):
     df = category_ranking(_scope(view), resolve_window(choice, start, end))
     labels = {c: category_label(c, view["lang"]) for c in df["category"]}
-    return bars.category_bars(df, labels, view["lang"])
+    return figures.category_figure(df, labels, view["lang"])
 
 
-@callback(Output("ranking", "children"), *VIEW_INPUTS, Input("metric", "value"), Input("data-version", "data"))
-@guarded(error_box)
+@callback(Output("ranking", "figure"), *VIEW_INPUTS, Input("metric", "value"), Input("data-version", "data"))
+@guarded(lambda lang: figures.empty_figure(t("error", lang)))
 def update_ranking(view, choice, start, end, metric_code, _version):
     scope, lang = _scope(view), view["lang"]
     if scope.child_level is None:
-        return bars.no_data(lang)
+        return figures.empty_figure(t("no_data", lang))
     metric = metric_dict(metric_code, lang)
     df = children_ranking(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
     df = df.assign(label=area_names(df, lang))
-    query = drill_query(view, metric["code"], choice, start, end)
-    return bars.ranking_bars(df, metric, lang, lambda code: href(scope.child_level, code, query))
+    return figures.ranking_figure(df, metric, lang)
 
 
 @callback(Output("as-of", "children"), Input("view", "data"), Input("data-version", "data"))
@@ -191,27 +190,27 @@ def update_as_of(view, _version):
 
 
 
-def drill_query(view: dict, metric: str, choice: str, start, end) -> dict:
-    """What a drill keeps of the view: language, metric and window."""
+@callback(Output("nav", "href"), Input("map", "clickData"), Input("ranking", "clickData"),
+          State("view", "data"), State("metric", "value"), State("window-choice", "value"),
+          State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
+def drill(map_click, ranking_click, view, metric, choice, start, end):
+    """A click on a grid (or a ranked child) opens the next level down."""
+    scope = _scope(view)
+    child = scope.child_level
+    if child is None:
+        return no_update
+    if ctx.triggered_id == "map" and map_click:
+        target = map_click["points"][0].get("customdata", [None])[0]
+    elif ctx.triggered_id == "ranking" and ranking_click:
+        target = ranking_click["points"][0].get("customdata")
+    else:
+        return no_update
+    if not target:
+        return no_update
     query = {"lang": view["lang"], "m": metric, "w": choice}
     if choice == "custom" and start and end:
         query.update({"from": start[:10], "to": end[:10]})
-    return query
-
-
-@callback(Output("nav", "href"), Input("map", "clickData"),
-          State("view", "data"), State("metric", "value"), State("window-choice", "value"),
-          State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
-def drill(map_click, view, metric, choice, start, end):
-    """A click on a grid opens the next level down (a ranked child is a link of its own)."""
-    scope = _scope(view)
-    child = scope.child_level
-    if child is None or not map_click:
-        return no_update
-    target = map_click["points"][0].get("customdata", [None])[0]
-    if not target:
-        return no_update
-    return href(child, target, drill_query(view, metric, choice, start, end))
+    return href(child, target, query)
 
 
 # New values recolour the drawn map in place and redraw its legend (assets/map.js).

@@ -12,7 +12,7 @@ import math
 
 import plotly.io as pio
 
-from dashboards.i18n import fmt_int, fmt_minutes, fmt_pct, t
+from dashboards.i18n import NODE_KEYS, NODE_TEXT, fmt_int, fmt_minutes, fmt_pct, t
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 INK = "#1f2a37"
@@ -54,6 +54,44 @@ def empty_figure(message: str) -> dict:
                                 "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])
 
 
+def node_figure(counts, open_now, lang: str) -> dict:
+    """Bars of the five nodes (cases received in the window, by current node) + overdue and escalated."""
+    keys = list(NODE_KEYS) + ["overdue", "escalated"]
+    values = [getattr(counts, k) for k in NODE_KEYS] + [open_now.overdue, counts.escalated]
+    colors = ["#5b8def"] * 4 + [GOOD, ACCENT, "#8e24aa"]
+    return figure([{"type": "bar", "x": [t(k, lang, NODE_TEXT) for k in keys], "y": values,
+                    "marker": {"color": colors}, "text": [f"{v:,}" for v in values], "textposition": "outside",
+                    "cliponaxis": False, "customdata": keys, "hovertemplate": "%{x}: %{y:,}<extra></extra>"}],
+                  yaxis={"visible": False}, bargap=0.35, xaxis={"tickfont": {"size": 13}},
+                  margin={"l": 8, "r": 8, "t": 24, "b": 8})
+
+
+def trend_figure(df, lang: str) -> dict:
+    if df is None or len(df) == 0:
+        return empty_figure(t("no_data", lang))
+    days = list(df["day"])
+
+    def line(column: str, name: str, colour: str) -> dict:
+        return {"type": "scatter", "x": days, "y": list(df[column]), "name": name, "mode": "lines+markers",
+                "line": {"color": colour, "width": 2.5}, "marker": {"size": 5}}
+    return figure([line("new", t("new", lang), "#5b8def"), line("closed", t("closed_per_day", lang), GOOD)],
+                  showlegend=True, hovermode="x unified", legend={"orientation": "h", "y": 1.12, "x": 0},
+                  xaxis={"showgrid": False, "tickformat": "%m-%d"},
+                  yaxis={"gridcolor": "#eceff3", "rangemode": "tozero"}, margin={"l": 36, "r": 8, "t": 28, "b": 28})
+
+
+def category_figure(df, labels: dict, lang: str, top: int = 11) -> dict:
+    if df is None or len(df) == 0 or df["created"].sum() == 0:
+        return empty_figure(t("no_data", lang))
+    d = df.head(top).iloc[::-1]
+    names = [labels.get(c, c) for c in d["category"]]
+    return figure([{"type": "bar", "x": list(d["created"]), "y": names, "orientation": "h",
+                    "marker": {"color": "#5b8def"}, "customdata": list(d["category"]),
+                    "text": [f"{v:,} · {s * 100:.0f}%" for v, s in zip(d["created"], d["share"])],
+                    "textposition": "auto", "hovertemplate": "%{y}: %{x:,}<extra></extra>"}],
+                  xaxis={"visible": False}, yaxis={"automargin": True})
+
+
 def format_metric(value, kind: str, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -62,6 +100,25 @@ def format_metric(value, kind: str, lang: str) -> str:
     if kind == "minutes":
         return f"{value:.0f}"
     return f"{value:,.0f}"
+
+
+def ranking_figure(df, metric: dict, lang: str, top: int = 20) -> dict:
+    """Children of the scope ranked by the metric; low-basis rates are greyed and say n."""
+    if df is None or len(df) == 0:
+        return empty_figure(t("no_data", lang))
+    d = df.dropna(subset=["value"]).head(top).iloc[::-1]
+    if len(d) == 0:
+        return empty_figure(t("no_data", lang))
+    is_rate = metric["kind"] == "rate"
+    colors = ["#c0c6cf" if is_rate and n < MIN_N_FOR_RATE else "#5b8def" for n in d["n"]]
+    text = [format_metric(v, metric["kind"], lang) + (f"  (n = {n:,})" if is_rate else "")
+            for v, n in zip(d["value"], d["n"])]
+    return figure([{"type": "bar", "x": list(d["value"]), "y": list(d["label"]), "orientation": "h",
+                    "marker": {"color": colors}, "text": text, "textposition": "outside", "cliponaxis": False,
+                    "textfont": {"size": 12}, "customdata": list(d["code"]),
+                    "hovertemplate": "%{y}: %{text}<extra></extra>"}],
+                  xaxis={"visible": False, "range": [0, float(d["value"].max()) * 1.45 or 1]},
+                  yaxis={"automargin": True}, bargap=0.25)
 
 
 # --- the map --------------------------------------------------------------

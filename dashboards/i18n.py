@@ -30,7 +30,6 @@ TEXT = {
     "trend": ("新增与办结", "New vs closed"),
     "new": ("新增", "New"),
     "closed_per_day": ("办结", "Closed"),
-    "peak": ("单日最多", "Busiest day"),
     "categories": ("问题类别排行", "Top categories"),
     "ranking": ("下级排行", "Ranking"),
     "party": ("党建与学习", "Party & study"),

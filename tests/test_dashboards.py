@@ -38,8 +38,8 @@ def test_a_timed_out_query_shows_an_error_state_not_a_frozen_panel(app_ctx, monk
     out = command.update_kpis(VIEW, "7d", None, None, 1)
     assert "gb-error" in json.dumps(out.to_plotly_json(), default=str)
     monkeypatch.setattr(command, "node_counts", slow)
-    nodes = command.update_nodes(VIEW, "7d", None, None, 1)
-    assert "gb-error" in json.dumps(nodes.to_plotly_json(), default=str)
+    fig = command.update_nodes(VIEW, "7d", None, None, 1)
+    assert "数据暂不可用" in json.dumps(fig, ensure_ascii=False, default=str)
 
 
 def test_a_refusal_is_not_an_error_state_it_leaves_the_callback(app_ctx, monkeypatch):
@@ -173,102 +173,23 @@ def _as_json(fig) -> dict:
     return json.loads(pio.to_json(fig, validate=False))
 
 
-def test_the_figures_are_what_graph_objects_would_make():
-    """The figures are built as plain data; Plotly's graph objects must accept each one and change nothing
-    (the map's figure: ``test_the_map_figure_is_valid_plotly_and_its_paint_names_it``)."""
+def test_the_panel_figures_are_what_graph_objects_would_make():
+    """The figures are built as plain data; Plotly's graph objects must accept each one and change nothing."""
+    import pandas as pd
     import plotly.graph_objects as go
 
-    figs = [figures.empty_figure("暂无数据"), figures.empty_figure("No data")]
+    from queries.cases import NodeCounts, OpenNow
+    metric = {"code": "open", "label": "在办", "kind": "count", "higher_is_better": False}
+    counts = NodeCounts(**{f: i + 1 for i, f in enumerate(NodeCounts.__dataclass_fields__)})
+    now = OpenNow(open=9, overdue=3, reminder_due=1, at=None)
+    trend = pd.DataFrame({"day": pd.to_datetime(["2026-11-18", "2026-11-19"]).date, "new": [5, 7], "closed": [4, 6]})
+    cats = pd.DataFrame({"category": ["env", "road"], "created": [9, 3], "share": [0.75, 0.25]})
+    ranking = pd.DataFrame({"code": ["a", "b"], "label": ["甲", "乙"], "value": [4.0, 2.0], "n": [12, 3]})
+    figs = [figures.empty_figure("暂无数据"), figures.node_figure(counts, now, "zh"),
+            figures.trend_figure(trend, "zh"), figures.category_figure(cats, {"env": "环境"}, "zh"),
+            figures.ranking_figure(ranking, {**metric, "kind": "rate"}, "en")]
     for fig in figs:
         assert _as_json(go.Figure(fig)) == _as_json(fig)
         assert fig["layout"]["template"]["layout"]  # the look graph objects gave them
     figs[0]["layout"]["template"]["layout"]["font"] = {"color": "red"}  # a caller may change its copy …
     assert figures.empty_figure("x")["layout"]["template"]["layout"].get("font") != {"color": "red"}  # … only
-
-
-def _texts(component) -> list[str]:
-    """Every string in a Dash component tree, in order."""
-    out = []
-
-    def walk(node):
-        if isinstance(node, str):
-            out.append(node)
-        elif isinstance(node, (list, tuple)):
-            for x in node:
-                walk(x)
-        elif hasattr(node, "children"):
-            walk(node.children)
-    walk(component)
-    return out
-
-
-def _all(component, cls: str) -> list:
-    """The components of ``component``'s tree whose className has ``cls``."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, (list, tuple)):
-            for x in node:
-                walk(x)
-        elif hasattr(node, "children"):
-            if cls in (getattr(node, "className", "") or "").split():
-                found.append(node)
-            walk(node.children)
-    walk(component)
-    return found
-
-
-def test_node_columns_open_the_cases_behind_them_and_scale_to_the_largest():
-    from dashboards import bars
-    from queries.cases import NodeCounts, OpenNow
-    counts = NodeCounts(received=40, claimed=10, dispatched=0, handled=5, closed=20, escalated=2)
-    cols = bars.node_bars(counts, OpenNow(open=9, overdue=8, reminder_due=1, at=None), "en")
-    buttons = cols.children
-    assert [b.id["filter"] for b in buttons] == ["node:received", "node:claimed", "node:dispatched", "node:handled",
-                                                 "node:closed", "overdue_now", "escalated"]
-    assert [b.children[0].children for b in buttons] == ["40", "10", "0", "5", "20", "8", "2"]
-    assert [b.children[1].children.style["height"] for b in buttons][:3] == ["100.0%", "25.0%", "0.0%"]
-
-
-def test_the_ranking_links_each_child_and_pales_rates_on_few_cases():
-    import pandas as pd
-
-    from dashboards import bars
-    df = pd.DataFrame({"code": ["a", "b", "c"], "label": ["甲", "乙", "丙"], "value": [0.8, 0.4, None],
-                       "n": [12, 3, 0]})
-    metric = {"code": "closure_rate", "label": "办结率", "kind": "rate", "higher_is_better": True}
-    ranked = bars.ranking_bars(df, metric, "zh", lambda code: f"/village/{code}?m=closure_rate")
-    links = [li.children for li in ranked.children]
-    assert [x.href for x in links] == ["/village/a?m=closure_rate", "/village/b?m=closure_rate"]  # no value: left out
-    assert ["gb-few" in x.className for x in links] == [False, True]
-    assert "80.0%  (n = 12)" in _texts(ranked) and "40.0%  (n = 3)" in _texts(ranked)
-    assert [f.style["width"] for f in _all(ranked, "gb-bar-fill")] == ["100.0%", "50.0%"]
-    assert "暂无数据" in _texts(bars.ranking_bars(df.iloc[2:], metric, "zh", str))
-
-
-def test_category_bars_show_count_and_share_largest_first():
-    import pandas as pd
-
-    from dashboards import bars
-    cats = pd.DataFrame({"category": ["env", "road"], "created": [9, 3], "share": [0.75, 0.25]})
-    out = bars.category_bars(cats, {"env": "环境"}, "zh")
-    assert _texts(out) == ["环境", "9 · 75%", "road", "3 · 25%"]  # the bars carry no text
-    assert [f.style["width"] for f in _all(out, "gb-bar-fill")] == ["100.0%", "33.3%"]
-    assert "暂无数据" in _texts(bars.category_bars(cats.assign(created=0), {}, "zh"))
-
-
-def test_the_trend_puts_new_and_closed_of_each_day_on_one_scale():
-    import pandas as pd
-
-    from dashboards import bars
-    days = pd.date_range("2026-11-01", periods=20).date
-    df = pd.DataFrame({"day": days, "new": [10] * 19 + [40], "closed": [20] * 20})
-    out = bars.trend_bars(df, "en")
-    cols = _all(out, "gb-trend-day")
-    assert len(cols) == 20
-    assert cols[-1].title == "11-20 · New 40 · Closed 20"
-    assert [s.style["height"] for s in cols[0].children[0].children] == ["25.0%", "50.0%"]
-    dates = [c.children[1].children for c in cols]
-    assert dates[0] == "11-01" and dates[3] == "11-04" and dates[1] == ""  # every third of 20 days
-    assert "New 230" in _texts(out) and "Closed 400" in _texts(out) and "Busiest day 40" in _texts(out)
-    assert "No data" in _texts(bars.trend_bars(df.iloc[:0], "en"))

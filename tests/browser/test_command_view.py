@@ -242,12 +242,13 @@ def test_a_number_opens_the_cases_behind_it_with_their_trail(browser, live_serve
     assert overdue == overdue_db
 
 
-def test_a_node_column_opens_its_cases_and_the_drawer_closes(browser, live_server):
+def test_a_node_bar_opens_its_cases_and_the_drawer_closes(browser, live_server):
     """The drawer opens and closes in the browser (a clientside callback); only the cases come from the server."""
     open_page(browser, live_server.url + "/")
     drawer = browser.find_element(By.ID, "case-drawer")
     assert not drawer.is_displayed()
-    browser.find_elements(By.CSS_SELECTOR, "#nodes button.gb-col")[1].click()  # claimed
+    bars = browser.find_elements(By.CSS_SELECTOR, "#nodes .point path")
+    ActionChains(browser).move_to_element(bars[1]).click().perform()  # claimed
     title = wait_for(lambda: browser.execute_script(
         "const t = document.getElementById('case-drawer-title'); return t && t.innerText"))
     from dashboards.i18n import NODE_TEXT, t
