@@ -233,6 +233,8 @@ def test_the_ticker_moves_by_itself_takes_in_a_new_case_and_the_page_keeps_its_s
     for k in (2, 4, 6, 8):
         wait(browser, lambda: browser.execute_script(ANSWERS, "wall-ticker") >= seen + k, 60, "refreshes")
         samples.append(browser.execute_script(count))
+        # sampled between answers: a response still being handled holds memory that is not retained
+        wait(browser, lambda: browser.execute_script("return window.__gb.inflight === 0"), 30, "no answer pending")
         browser.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
         heap.append(browser.execute_cdp_cmd("Runtime.getHeapUsage", {})["usedSize"])
     elements = [n for n, _ in samples]
