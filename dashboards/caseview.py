@@ -46,8 +46,7 @@ def make_case_drawer(lang: str):
 
 
 # Opening and closing the drawer is decided in the browser: the server is asked only for the
-# cases (below).  The tiles' ids carry their own ``key``: two of them open the same cases, and Dash
-# ids must be unique.  It also runs when the page's tiles are re-drawn, which would otherwise
+# cases (below).  It also runs when the page's tiles are re-drawn, which would otherwise
 # cost a round trip on every load and drill.
 clientside_callback(
     """
@@ -66,7 +65,7 @@ clientside_callback(
     }
     """,
     Output("case-drawer", "hidden"), Output("case-filter", "children"), Output("case-table", "page_current"),
-    Input({"type": "open-cases", "filter": ALL, "key": ALL}, "n_clicks"), Input("nodes", "clickData"),
+    Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("nodes", "clickData"),
     Input("case-drawer-close", "n_clicks"), prevent_initial_call=True,
 )
 

@@ -132,7 +132,7 @@ def update_kpis(view, choice, start, end, _version):
         return html.Button([html.Div(t(key, lang), className="gb-tile-label"),
                             html.Div(value, className="gb-tile-value"),
                             html.Div(sub, className="gb-tile-sub")],
-                           id={"type": "open-cases", "filter": filt, "key": key}, className=f"gb-tile {tone}".strip(),
+                           id={"type": "open-cases", "filter": filt}, className=f"gb-tile {tone}".strip(),
                            n_clicks=0, title=t("case_list", lang))
 
     sat_basis = f"{t('basis', lang)} {fmt_int(k.rated, lang)}"
