@@ -146,7 +146,6 @@
   }).observe(document.documentElement, {childList: true, subtree: true});
 
   window.gbMap = {
-    noFade: noFade,
     paint: function (paint) {
       noFade();
       if (paint) {

@@ -188,8 +188,6 @@ def update_as_of(view, _version):
     return f"{t('data_as_of', view['lang'])} {app_now():%Y-%m-%d %H:%M}"
 
 
-
-
 @callback(Output("nav", "href"), Input("map", "clickData"), Input("ranking", "clickData"),
           State("view", "data"), State("metric", "value"), State("window-choice", "value"),
           State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
@@ -242,6 +240,7 @@ clientside_callback(
     Input("map-setup", "data"),
 )
 
+# The date range shows only for a custom window.
 clientside_callback(
     "function(choice) { return {display: choice === 'custom' ? 'inline-block' : 'none'}; }",
     Output("window-range", "style"), Input("window-choice", "value"),
