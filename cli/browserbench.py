@@ -2,7 +2,8 @@
 
 A script injected before any page script wraps ``fetch`` to count Dash
 callback requests in flight and to read each response's ``Server-Timing``,
-and listens to every graph's ``plotly_afterplot`` and every map's ``render``;
+and listens to every graph's ``plotly_afterplot``, every map's ``render`` and
+every panel drawn by assets/panels.js (``gb:drawn``);
 Chromium's network log gives the bytes on the wire.  "Drawn" is the time of
 the last such activity before a quiet period with no callback in flight and
 the map's grids loaded;
@@ -38,6 +39,8 @@ HOOK = r"""
       return r;
     }).finally(function () { setTimeout(function () { gb.inflight--; touch(); }, 0); });
   };
+  // a panel drawn by assets/panels.js counts when the frame it is in is painted
+  window.addEventListener('gb:drawn', function () { requestAnimationFrame(touch); });
   // every graph drawn and every map frame rendered counts as activity
   setInterval(function () {
     document.querySelectorAll('.js-plotly-plot').forEach(function (gd) {

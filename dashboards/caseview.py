@@ -50,12 +50,12 @@ def make_case_drawer(lang: str):
 # cost a round trip on every load and drill.
 clientside_callback(
     """
-    function(_tiles, nodeClick, _close) {
+    function(_tiles, nodePick, _close) {
         const nu = window.dash_clientside.no_update, cc = window.dash_clientside.callback_context;
         const trig = cc.triggered_id;
         if (trig === 'case-drawer-close') { return [true, nu, nu]; }
-        if (trig === 'nodes' && nodeClick) {
-            const key = nodeClick.points[0].customdata;
+        if (trig === 'node-pick' && nodePick) {
+            const key = nodePick.key;
             return [false, ({overdue: 'overdue_now', escalated: 'escalated'})[key] || ('node:' + key), 0];
         }
         if (trig && typeof trig === 'object' && cc.triggered.some(function (t) { return t.value; })) {
@@ -65,7 +65,7 @@ clientside_callback(
     }
     """,
     Output("case-drawer", "hidden"), Output("case-filter", "children"), Output("case-table", "page_current"),
-    Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("nodes", "clickData"),
+    Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("node-pick", "data"),
     Input("case-drawer-close", "n_clicks"), prevent_initial_call=True,
 )
 

@@ -14,9 +14,9 @@ from dashboards import caseview, figures, partyview  # noqa: F401  (their callba
 from dashboards.caseview import make_case_drawer
 from dashboards.mapview import base_figure, value_paint
 from dashboards.components import (WINDOW_CHOICES, app_now, error_box, guarded, href, make_breadcrumb,
-                                   make_card, make_graph, resolve_window)
+                                   make_card, make_graph, make_panel, resolve_window)
 from dashboards.i18n import area_names, fmt_int, fmt_minutes, fmt_pct, norm_lang, t
-from queries.access import current_principal
+from queries.access import current_principal, scope_allows
 from queries.areas import area_name
 from queries.cases import category_ranking, children_ranking, kpis, node_counts, open_now, trend
 from queries.mapdata import METRICS, map_values
@@ -25,6 +25,7 @@ from queries.taxonomy import category_label
 
 DEFAULT_METRIC = "open"
 METRIC_BY_CODE = {m.code: m for m in METRICS}
+PANELS = ("nodes", "ranking", "trend", "categories")  # drawn in the browser from ``<id>-data``
 VIEW_INPUTS = [Input("view", "data"), Input("window-choice", "value"), Input("window-range", "start_date"),
                Input("window-range", "end_date")]
 
@@ -62,17 +63,18 @@ def make_command_view(scope: Scope, query: dict):
         "options": [{"label": metric_dict(m.code, lang)["label"], "value": m.code} for m in METRICS]})
     side = html.Div(className="gb-side", children=[
         html.Div(id="kpis", className="gb-kpis"),
-        make_card(t("node_counts", lang), make_graph("nodes", "210px")),
-        make_card(t("ranking", lang), make_graph("ranking", "440px"), card_id="ranking-card"),
+        make_card(t("node_counts", lang), make_panel("nodes", "210px")),
+        make_card(t("ranking", lang), make_panel("ranking", "440px"), card_id="ranking-card"),
     ])
     lower = html.Div(className="gb-row", children=[
-        make_card(t("trend", lang), make_graph("trend", "260px")),
-        make_card(t("categories", lang), make_graph("categories", "260px")),
+        make_card(t("trend", lang), make_panel("trend", "260px")),
+        make_card(t("categories", lang), make_panel("categories", "260px")),
         make_card(t("party", lang), html.Div(id="party", className="gb-party")),
     ])
     return html.Div(className="gb-view", children=[
         dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang, "query": query}),
         map_setup,
+        dcc.Store(id="node-pick"),  # the node bar last clicked (assets/panels.js): the drawer opens its cases
         header,
         side,
         lower,
@@ -149,38 +151,52 @@ def update_kpis(view, choice, start, end, _version):
     ]
 
 
-@callback(Output("nodes", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+def _failed(lang: str) -> dict:
+    return figures.panel_message(t("error", lang), error=True)
+
+
+@callback(Output("nodes-data", "data"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(_failed)
 def update_nodes(view, choice, start, end, _version):
     scope = _scope(view)
     window = resolve_window(choice, start, end)
-    return figures.node_figure(node_counts(scope, window), open_now(scope, app_now()), view["lang"])
+    return figures.node_panel(node_counts(scope, window), open_now(scope, app_now()), view["lang"])
 
 
-@callback(Output("trend", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+@callback(Output("trend-data", "data"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(_failed)
 def update_trend(view, choice, start, end, _version):
-    return figures.trend_figure(trend(_scope(view), resolve_window(choice, start, end)), view["lang"])
+    return figures.trend_panel(trend(_scope(view), resolve_window(choice, start, end)), view["lang"])
 
 
-@callback(Output("categories", "figure"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+@callback(Output("categories-data", "data"), *VIEW_INPUTS, Input("data-version", "data"))
+@guarded(_failed)
 def update_categories(view, choice, start, end, _version):
     df = category_ranking(_scope(view), resolve_window(choice, start, end))
     labels = {c: category_label(c, view["lang"]) for c in df["category"]}
-    return figures.category_figure(df, labels, view["lang"])
+    return figures.category_panel(df, labels, view["lang"])
 
 
-@callback(Output("ranking", "figure"), *VIEW_INPUTS, Input("metric", "value"), Input("data-version", "data"))
-@guarded(lambda lang: figures.empty_figure(t("error", lang)))
+def child_links(scope: Scope, codes, query: dict) -> dict:
+    """Where each child of the scope leads: its page, with the view's language, window and metric.
+
+    A child the viewer may not open (with peer aggregates on, another township) gets no link.
+    """
+    home, child = current_principal().home, scope.child_level
+    return {c: href(child, c, query) for c in codes if home is not None and scope_allows(home, Scope(child, c))}
+
+
+@callback(Output("ranking-data", "data"), *VIEW_INPUTS, Input("metric", "value"), Input("data-version", "data"))
+@guarded(_failed)
 def update_ranking(view, choice, start, end, metric_code, _version):
     scope, lang = _scope(view), view["lang"]
     if scope.child_level is None:
-        return figures.empty_figure(t("no_data", lang))
+        return figures.panel_message(t("no_data", lang))
     metric = metric_dict(metric_code, lang)
     df = children_ranking(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
     df = df.assign(label=area_names(df, lang))
-    return figures.ranking_figure(df, metric, lang)
+    links = child_links(scope, df["code"], view_query(view, metric["code"], choice, start, end))
+    return figures.ranking_panel(df, metric, lang, links)
 
 
 @callback(Output("as-of", "children"), Input("view", "data"), Input("data-version", "data"))
@@ -188,27 +204,24 @@ def update_as_of(view, _version):
     return f"{t('data_as_of', view['lang'])} {app_now():%Y-%m-%d %H:%M}"
 
 
-@callback(Output("nav", "href"), Input("map", "clickData"), Input("ranking", "clickData"),
-          State("view", "data"), State("metric", "value"), State("window-choice", "value"),
-          State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
-def drill(map_click, ranking_click, view, metric, choice, start, end):
-    """A click on a grid (or a ranked child) opens the next level down."""
-    scope = _scope(view)
-    child = scope.child_level
-    if child is None:
-        return no_update
-    if ctx.triggered_id == "map" and map_click:
-        target = map_click["points"][0].get("customdata", [None])[0]
-    elif ctx.triggered_id == "ranking" and ranking_click:
-        target = ranking_click["points"][0].get("customdata")
-    else:
-        return no_update
-    if not target:
-        return no_update
+def view_query(view: dict, metric: str, choice: str, start: str | None, end: str | None) -> dict:
+    """The query string that carries the view's language, metric and window to another page."""
     query = {"lang": view["lang"], "m": metric, "w": choice}
     if choice == "custom" and start and end:
         query.update({"from": start[:10], "to": end[:10]})
-    return href(child, target, query)
+    return query
+
+
+@callback(Output("nav", "href"), Input("map", "clickData"),
+          State("view", "data"), State("metric", "value"), State("window-choice", "value"),
+          State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
+def drill(map_click, view, metric, choice, start, end):
+    """A click on a grid opens the next level down (a ranked child is a link of its own)."""
+    child = _scope(view).child_level
+    target = (map_click or {}).get("points", [{}])[0].get("customdata", [None])[0]
+    if child is None or not target:
+        return no_update
+    return href(child, target, view_query(view, metric, choice, start, end))
 
 
 # New values recolour the drawn map in place and redraw its legend (assets/map.js).
@@ -217,6 +230,13 @@ clientside_callback(
     Output("map-legend", "title"),
     Input("map-paint", "data"),
 )
+
+# The panels draw themselves from their data (assets/panels.js).
+for _panel in PANELS:
+    clientside_callback(
+        f"function(data) {{ return window.gbPanels ? window.gbPanels.render('{_panel}', data)"
+        " : window.dash_clientside.no_update; }",
+        Output(_panel, "className"), Input(f"{_panel}-data", "data"))
 
 # The page's address decides the metric, read in the browser as soon as the address changes:
 # the map and ranking callbacks then never wait on the page's content for it.

@@ -71,6 +71,12 @@ def make_graph(graph_id: str, height: str, **kwargs):
                      figure={"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)"}}, **kwargs)
 
 
+def make_panel(panel_id: str, height: str):
+    """A chart drawn in the browser (assets/panels.js) from the data in the store ``<id>-data``."""
+    return html.Div([html.Div(id=panel_id, className="gb-panel", style={"height": height}),
+                     dcc.Store(id=f"{panel_id}-data")])
+
+
 def error_box(lang: str):
     return html.Div(t("error", lang), className="gb-error", role="alert")
 

@@ -54,42 +54,47 @@ def empty_figure(message: str) -> dict:
                                 "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])
 
 
-def node_figure(counts, open_now, lang: str) -> dict:
-    """Bars of the five nodes (cases received in the window, by current node) + overdue and escalated."""
+# --- the panels: plain data that assets/panels.js draws ------------------------
+
+def panel_message(text: str, error: bool = False) -> dict:
+    """A panel that says "no data" or that it failed, in place of its chart."""
+    return {"kind": "message", "text": text, "error": error}
+
+
+def node_panel(counts, open_now, lang: str) -> dict:
+    """Bars of the five nodes (cases received in the window, by current node) + overdue and escalated.
+
+    ``pick`` is what a bar opens in the case drawer.
+    """
     keys = list(NODE_KEYS) + ["overdue", "escalated"]
-    values = [getattr(counts, k) for k in NODE_KEYS] + [open_now.overdue, counts.escalated]
+    values = [int(getattr(counts, k)) for k in NODE_KEYS] + [int(open_now.overdue), int(counts.escalated)]
     colors = ["#5b8def"] * 4 + [GOOD, ACCENT, "#8e24aa"]
-    return figure([{"type": "bar", "x": [t(k, lang, NODE_TEXT) for k in keys], "y": values,
-                    "marker": {"color": colors}, "text": [f"{v:,}" for v in values], "textposition": "outside",
-                    "cliponaxis": False, "customdata": keys, "hovertemplate": "%{x}: %{y:,}<extra></extra>"}],
-                  yaxis={"visible": False}, bargap=0.35, xaxis={"tickfont": {"size": 13}},
-                  margin={"l": 8, "r": 8, "t": 24, "b": 8})
+    return {"kind": "bars", "items": [
+        {"label": t(k, lang, NODE_TEXT), "value": v, "text": fmt_int(v, lang), "color": c, "pick": k}
+        for k, v, c in zip(keys, values, colors)]}
 
 
-def trend_figure(df, lang: str) -> dict:
+def trend_panel(df, lang: str) -> dict:
+    """New and closed cases per day of the window, as two lines."""
     if df is None or len(df) == 0:
-        return empty_figure(t("no_data", lang))
-    days = list(df["day"])
+        return panel_message(t("no_data", lang))
+    days = [f"{d:%Y-%m-%d}" for d in df["day"]]
 
     def line(column: str, name: str, colour: str) -> dict:
-        return {"type": "scatter", "x": days, "y": list(df[column]), "name": name, "mode": "lines+markers",
-                "line": {"color": colour, "width": 2.5}, "marker": {"size": 5}}
-    return figure([line("new", t("new", lang), "#5b8def"), line("closed", t("closed_per_day", lang), GOOD)],
-                  showlegend=True, hovermode="x unified", legend={"orientation": "h", "y": 1.12, "x": 0},
-                  xaxis={"showgrid": False, "tickformat": "%m-%d"},
-                  yaxis={"gridcolor": "#eceff3", "rangemode": "tozero"}, margin={"l": 36, "r": 8, "t": 28, "b": 28})
+        values = [int(v) for v in df[column]]
+        return {"name": name, "color": colour, "values": values, "texts": [fmt_int(v, lang) for v in values]}
+    return {"kind": "lines", "x": days, "ticks": [d[5:] for d in days],
+            "series": [line("new", t("new", lang), "#5b8def"), line("closed", t("closed_per_day", lang), GOOD)]}
 
 
-def category_figure(df, labels: dict, lang: str, top: int = 11) -> dict:
+def category_panel(df, labels: dict, lang: str, top: int = 11) -> dict:
+    """The most frequent categories of the window, with their share of all cases."""
     if df is None or len(df) == 0 or df["created"].sum() == 0:
-        return empty_figure(t("no_data", lang))
-    d = df.head(top).iloc[::-1]
-    names = [labels.get(c, c) for c in d["category"]]
-    return figure([{"type": "bar", "x": list(d["created"]), "y": names, "orientation": "h",
-                    "marker": {"color": "#5b8def"}, "customdata": list(d["category"]),
-                    "text": [f"{v:,} · {s * 100:.0f}%" for v, s in zip(d["created"], d["share"])],
-                    "textposition": "auto", "hovertemplate": "%{y}: %{x:,}<extra></extra>"}],
-                  xaxis={"visible": False}, yaxis={"automargin": True})
+        return panel_message(t("no_data", lang))
+    d = df.head(top)
+    return {"kind": "hbars", "items": [
+        {"label": labels.get(c, c), "value": int(v), "text": f"{fmt_int(v, lang)} · {s * 100:.0f}%"}
+        for c, v, s in zip(d["category"], d["created"], d["share"])]}
 
 
 def format_metric(value, kind: str, lang: str) -> str:
@@ -102,23 +107,22 @@ def format_metric(value, kind: str, lang: str) -> str:
     return f"{value:,.0f}"
 
 
-def ranking_figure(df, metric: dict, lang: str, top: int = 20) -> dict:
-    """Children of the scope ranked by the metric; low-basis rates are greyed and say n."""
+def ranking_panel(df, metric: dict, lang: str, links: dict, top: int = 20) -> dict:
+    """Children of the scope ranked by the metric, each a link into it; low-basis rates are greyed and say n.
+
+    ``df`` comes in the order to show (``children_ranking``); children without a value are left out.
+    """
     if df is None or len(df) == 0:
-        return empty_figure(t("no_data", lang))
-    d = df.dropna(subset=["value"]).head(top).iloc[::-1]
+        return panel_message(t("no_data", lang))
+    d = df.dropna(subset=["value"]).head(top)
     if len(d) == 0:
-        return empty_figure(t("no_data", lang))
+        return panel_message(t("no_data", lang))
     is_rate = metric["kind"] == "rate"
-    colors = ["#c0c6cf" if is_rate and n < MIN_N_FOR_RATE else "#5b8def" for n in d["n"]]
-    text = [format_metric(v, metric["kind"], lang) + (f"  (n = {n:,})" if is_rate else "")
-            for v, n in zip(d["value"], d["n"])]
-    return figure([{"type": "bar", "x": list(d["value"]), "y": list(d["label"]), "orientation": "h",
-                    "marker": {"color": colors}, "text": text, "textposition": "outside", "cliponaxis": False,
-                    "textfont": {"size": 12}, "customdata": list(d["code"]),
-                    "hovertemplate": "%{y}: %{text}<extra></extra>"}],
-                  xaxis={"visible": False, "range": [0, float(d["value"].max()) * 1.45 or 1]},
-                  yaxis={"automargin": True}, bargap=0.25)
+    return {"kind": "hbars", "items": [
+        {"label": label, "value": float(v), "href": links.get(code),
+         "text": format_metric(v, metric["kind"], lang) + (f"  (n = {int(n):,})" if is_rate else ""),
+         "faded": bool(is_rate and n < MIN_N_FOR_RATE)}
+        for code, label, v, n in zip(d["code"], d["label"], d["value"], d["n"])]}
 
 
 # --- the map --------------------------------------------------------------

@@ -321,7 +321,7 @@ def test_peer_aggregates_off_keeps_a_township_leader_out_of_the_city_view(site):
     set_settings(site.app, peer_aggregates=False)
     c, _ = client(site, "t1_leader")
     assert c.get("/").status_code == 302
-    for output in ("kpis.children", "ranking.figure", MAP_OUTPUT):
+    for output in ("kpis.children", "ranking-data.data", MAP_OUTPUT):
         assert_refused(post_callback(c, site.deps[output], panel_values(Scope.city())), 403)
     assert_refused(c.get("/geo/grid/city.json"), 403)
 
@@ -334,8 +334,10 @@ def test_peer_aggregates_on_shows_city_totals_but_never_other_townships_detail(s
         kpis_resp = post_callback(c, site.deps["kpis.children"], panel_values(Scope.city()))
         n_city = open_count(site.engine, T1) + open_count(site.engine, T2)
         assert open_tile(kpis_resp) == f"{n_city:,}"
-        ranking = post_callback(c, site.deps["ranking.figure"], panel_values(Scope.city()))
+        ranking = post_callback(c, site.deps["ranking-data.data"], panel_values(Scope.city()))
         assert ranking.status_code == 200 and "Qinghua" in readable(ranking)  # T2's aggregate row
+        links = {i["label"]: i["href"] for i in ranking.get_json()["response"]["ranking-data"]["data"]["items"]}
+        assert [h for h in links.values() if h] == [f"/township/{T1}?lang=en&m=open&w=7d"]  # no way into T2
         map_resp = post_callback(c, site.deps[MAP_OUTPUT], panel_values(Scope.city()))
         assert map_resp.status_code == 200
         trace = map_resp.get_json()["response"]["map"]["figure"]["data"][0]
@@ -394,7 +396,7 @@ def test_a_source_token_cannot_read_even_with_a_kiosk_scope_in_the_request(site)
 def test_refusals_are_in_the_audit_log(site):
     from queries.audit import recent
     c, _ = client(site, "t1_leader")
-    post_callback(c, site.deps["trend.figure"], panel_values(Scope.township(T2)))
+    post_callback(c, site.deps["trend-data.data"], panel_values(Scope.township(T2)))
     with site.engine.connect() as conn:
         denied = recent(conn, 500, action="denied")
     assert any(r["actor"] == "t1_leader" and f"township:{T2}" in (r["detail"] or "") for r in denied)

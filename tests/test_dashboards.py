@@ -38,8 +38,8 @@ def test_a_timed_out_query_shows_an_error_state_not_a_frozen_panel(app_ctx, monk
     out = command.update_kpis(VIEW, "7d", None, None, 1)
     assert "gb-error" in json.dumps(out.to_plotly_json(), default=str)
     monkeypatch.setattr(command, "node_counts", slow)
-    fig = command.update_nodes(VIEW, "7d", None, None, 1)
-    assert "数据暂不可用" in json.dumps(fig, ensure_ascii=False, default=str)
+    assert command.update_nodes(VIEW, "7d", None, None, 1) == {"kind": "message", "text": "数据暂不可用，稍后自动重试",
+                                                               "error": True}
 
 
 def test_a_refusal_is_not_an_error_state_it_leaves_the_callback(app_ctx, monkeypatch):
@@ -173,23 +173,64 @@ def _as_json(fig) -> dict:
     return json.loads(pio.to_json(fig, validate=False))
 
 
-def test_the_panel_figures_are_what_graph_objects_would_make():
-    """The figures are built as plain data; Plotly's graph objects must accept each one and change nothing."""
-    import pandas as pd
+def test_the_empty_figure_is_what_graph_objects_would_make():
+    """Figures are built as plain data; Plotly's graph objects must accept them and change nothing."""
     import plotly.graph_objects as go
-
-    from queries.cases import NodeCounts, OpenNow
-    metric = {"code": "open", "label": "在办", "kind": "count", "higher_is_better": False}
-    counts = NodeCounts(**{f: i + 1 for i, f in enumerate(NodeCounts.__dataclass_fields__)})
-    now = OpenNow(open=9, overdue=3, reminder_due=1, at=None)
-    trend = pd.DataFrame({"day": pd.to_datetime(["2026-11-18", "2026-11-19"]).date, "new": [5, 7], "closed": [4, 6]})
-    cats = pd.DataFrame({"category": ["env", "road"], "created": [9, 3], "share": [0.75, 0.25]})
-    ranking = pd.DataFrame({"code": ["a", "b"], "label": ["甲", "乙"], "value": [4.0, 2.0], "n": [12, 3]})
-    figs = [figures.empty_figure("暂无数据"), figures.node_figure(counts, now, "zh"),
-            figures.trend_figure(trend, "zh"), figures.category_figure(cats, {"env": "环境"}, "zh"),
-            figures.ranking_figure(ranking, {**metric, "kind": "rate"}, "en")]
-    for fig in figs:
-        assert _as_json(go.Figure(fig)) == _as_json(fig)
-        assert fig["layout"]["template"]["layout"]  # the look graph objects gave them
-    figs[0]["layout"]["template"]["layout"]["font"] = {"color": "red"}  # a caller may change its copy …
+    fig = figures.empty_figure("暂无数据")
+    assert _as_json(go.Figure(fig)) == _as_json(fig)
+    assert fig["layout"]["template"]["layout"]  # the look graph objects gave it
+    fig["layout"]["template"]["layout"]["font"] = {"color": "red"}  # a caller may change its copy …
     assert figures.empty_figure("x")["layout"]["template"]["layout"].get("font") != {"color": "red"}  # … only
+
+
+def test_the_node_panel_has_a_bar_per_node_with_its_count_and_what_it_opens():
+    from queries.cases import NodeCounts, OpenNow
+    counts = NodeCounts(**{f: (i + 1) * 1000 for i, f in enumerate(NodeCounts.__dataclass_fields__)})
+    now = OpenNow(open=9, overdue=3, reminder_due=1, at=None)
+    panel = figures.node_panel(counts, now, "en")
+    assert panel["kind"] == "bars"
+    items = panel["items"]
+    assert [i["pick"] for i in items] == ["received", "claimed", "dispatched", "handled", "closed", "overdue",
+                                          "escalated"]
+    assert [i["value"] for i in items] == [counts.received, counts.claimed, counts.dispatched, counts.handled,
+                                           counts.closed, 3, counts.escalated]
+    assert items[0]["text"] == f"{counts.received:,}" and items[5]["text"] == "3"
+    assert items[0]["label"] == "Received" and figures.node_panel(counts, now, "zh")["items"][5]["label"] == "超时"
+    json.dumps(panel)  # plain data: it travels to the browser as it is
+
+
+def test_the_trend_panel_has_every_day_and_both_series():
+    import pandas as pd
+    df = pd.DataFrame({"day": pd.to_datetime(["2026-11-18", "2026-11-19", "2026-11-20"]),
+                       "new": [5, 1207, 0], "closed": [4, 6, 0]})
+    panel = figures.trend_panel(df, "zh")
+    assert panel["x"] == ["2026-11-18", "2026-11-19", "2026-11-20"] and panel["ticks"] == ["11-18", "11-19", "11-20"]
+    new, closed = panel["series"]
+    assert (new["name"], new["values"], new["texts"]) == ("新增", [5, 1207, 0], ["5", "1,207", "0"])
+    assert closed["values"] == [4, 6, 0]
+    json.dumps(panel)
+    assert figures.trend_panel(df.iloc[:0], "en") == {"kind": "message", "text": "No data", "error": False}
+
+
+def test_the_category_panel_lists_the_top_categories_in_order_with_their_share():
+    import pandas as pd
+    df = pd.DataFrame({"category": [f"c{i}" for i in range(13)], "created": list(range(130, 0, -10)),
+                       "share": [0.1] * 13})
+    panel = figures.category_panel(df, {"c0": "环境"}, "zh")
+    assert [i["label"] for i in panel["items"]] == ["环境"] + [f"c{i}" for i in range(1, 11)]  # top 11
+    assert panel["items"][0] == {"label": "环境", "value": 130, "text": "130 · 10%"}
+    assert figures.category_panel(df.assign(created=0), {}, "zh")["kind"] == "message"
+
+
+def test_the_ranking_panel_keeps_the_order_says_n_for_rates_and_links_only_what_it_is_given():
+    import pandas as pd
+    ranking = pd.DataFrame({"code": ["a", "b", "c"], "label": ["甲", "乙", "丙"], "value": [0.9, 0.5, None],
+                            "n": [120, 3, 0]})
+    panel = figures.ranking_panel(ranking, METRIC_RATE, "zh", {"a": "/township/a?m=closure_rate"})
+    assert [i["label"] for i in panel["items"]] == ["甲", "乙"]  # no value: not ranked
+    a, b = panel["items"]
+    assert (a["text"], a["faded"], a["href"]) == ("90.0%  (n = 120)", False, "/township/a?m=closure_rate")
+    assert (b["text"], b["faded"], b["href"]) == ("50.0%  (n = 3)", True, None)  # few cases: faded
+    counts = figures.ranking_panel(ranking.assign(value=[1234.0, 5.0, 0.0]), METRIC_COUNT, "zh", {})
+    assert [i["text"] for i in counts["items"]] == ["1,234", "5", "0"]
+    assert figures.ranking_panel(ranking.iloc[:0], METRIC_COUNT, "zh", {})["kind"] == "message"

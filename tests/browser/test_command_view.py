@@ -247,8 +247,9 @@ def test_a_node_bar_opens_its_cases_and_the_drawer_closes(browser, live_server):
     open_page(browser, live_server.url + "/")
     drawer = browser.find_element(By.ID, "case-drawer")
     assert not drawer.is_displayed()
-    bars = browser.find_elements(By.CSS_SELECTOR, "#nodes .point path")
-    ActionChains(browser).move_to_element(bars[1]).click().perform()  # claimed
+    bars = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#nodes .gb-vbar"))
+    assert len(bars) == 7  # five nodes, overdue, escalated
+    bars[1].click()  # claimed
     title = wait_for(lambda: browser.execute_script(
         "const t = document.getElementById('case-drawer-title'); return t && t.innerText"))
     from dashboards.i18n import NODE_TEXT, t
@@ -256,6 +257,27 @@ def test_a_node_bar_opens_its_cases_and_the_drawer_closes(browser, live_server):
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#case-table td.dash-cell"))
     browser.find_element(By.ID, "case-drawer-close").click()
     wait_for(lambda: not drawer.is_displayed())
+
+
+def test_a_ranked_township_is_a_link_that_drills_in_without_reloading_the_page(browser, live_server):
+    open_page(browser, live_server.url + "/?m=overdue")
+    browser.execute_script("window.__samePage = true;")
+    rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#ranking a.gb-hbar"))
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        n_townships = con.execute("select count(*) from township").fetchone()[0]
+    assert len(rows) == n_townships
+    href = rows[0].get_attribute("href")
+    code = urlparse(href).path.rsplit("/", 1)[-1]
+    assert urlparse(href).path == f"/township/{code}" and "m=overdue" in href  # the metric goes along
+    rows[0].click()
+    wait_for(lambda: urlparse(browser.current_url).path == f"/township/{code}")
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        n_grids = con.execute("select count(*) from grid where township_code = ?", (code,)).fetchone()[0]
+        n_villages = con.execute("select count(*) from village where township_code = ?", (code,)).fetchone()[0]
+    wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["locations"] == n_grids)
+    # the ranking is now of the township's villages, and the page was never reloaded
+    wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#ranking .gb-hbar")) == min(n_villages, 20))
+    assert browser.execute_script("return window.__samePage === true")
 
 
 def test_a_signed_out_browser_signs_in_and_lands_on_the_page_it_asked_for(browser, live_server):
