@@ -1,15 +1,19 @@
 /* The command view's panels drawn from plain data (dashboards.figures *_panel).
  *
- * Node counts, categories, the children's ranking and the daily trend are a
- * few dozen numbers each.  Drawn as Plotly charts, each one cost a chart's
- * set-up on every load and drill, on the same main thread as the map; drawn as
- * Dash components, each update was a new component tree for React.  Here a
- * clientside callback hands the data to gbPanels.render, which writes the
- * panel's DOM directly into its (childless) container:
+ * The KPI tiles, node counts, categories, the children's ranking, the daily
+ * trend and the party card are a few dozen numbers each.  Drawn as Plotly
+ * charts, each one cost a chart's set-up on every load and drill, on the same
+ * main thread as the map; drawn as Dash components, each update was a new
+ * component tree for React.  Here a clientside callback hands the data to
+ * gbPanels, which writes each panel's DOM directly into its (childless)
+ * container and its title into the card around it:
+ *   tiles  the KPI tiles; a tile opens the cases behind it in the drawer,
  *   bars   vertical bars (cases by node); a bar opens its cases in the drawer,
  *   hbars  horizontal bars (categories, ranking); a ranking row is a link that
  *          drills in without reloading the page,
  *   lines  an SVG line chart (new and closed per day), redrawn when its width changes,
+ *   party  the party card's figures and the sessions live now,
+ *   text   a line of text (the data's time),
  *   message  "no data" or an error, in place of the chart.
  * Every number arrives formatted by the server, so the page shows what the
  * tests check.
@@ -44,11 +48,49 @@
     root.appendChild(box);
   }
 
-  // a node's bar opens the cases behind it (the drawer's opener listens to node-pick)
-  function pick(key) {
+  // a tile or a node's bar opens the cases behind it (the drawer's opener listens to case-pick)
+  function pick(filter) {
     var dc = window.dash_clientside;
-    if (dc && dc.set_props) { dc.set_props('node-pick', {data: {key: key, at: Date.now()}}); }
+    if (dc && dc.set_props) { dc.set_props('case-pick', {data: {filter: filter, at: Date.now()}}); }
   }
+
+  function tiles(root, d) {
+    d.items.forEach(function (it) {
+      var tile = el('button', 'gb-tile' + (it.tone ? ' ' + it.tone : ''));
+      tile.type = 'button';
+      tile.title = d.hint;
+      tile.setAttribute('data-filter', it.pick);
+      tile.appendChild(el('div', 'gb-tile-label', it.label));
+      tile.appendChild(el('div', 'gb-tile-value', it.text));
+      tile.appendChild(el('div', 'gb-tile-sub', it.sub));
+      tile.addEventListener('click', function () { pick(it.pick); });
+      root.appendChild(tile);
+    });
+  }
+
+  function party(root, d) {
+    var stats = el('div', 'gb-party-stats');
+    d.stats.forEach(function (s) {
+      var stat = el('div', 'gb-party-stat');
+      stat.appendChild(el('b', '', s.text));
+      stat.appendChild(el('span', '', s.label));
+      stats.appendChild(stat);
+    });
+    root.appendChild(stats);
+    root.appendChild(el('div', 'gb-card-title', d.live_title));
+    if (!d.live.length) { root.appendChild(el('div', 'gb-asof', d.none)); return; }
+    var list = el('ul', 'gb-live');
+    d.live.forEach(function (s) {
+      var item = el('li');
+      item.appendChild(el('span', 'gb-dot'));
+      item.appendChild(document.createTextNode(s.text));
+      item.appendChild(el('span', 'gb-asof', '  ' + s.count));
+      list.appendChild(item);
+    });
+    root.appendChild(list);
+  }
+
+  function text(root, d) { root.textContent = d.text; }
 
   function bars(root, d) {
     var top = maxOf(d.items), row = el('div', 'gb-vbars');
@@ -156,13 +198,15 @@
     root.appendChild(chart);
   }
 
-  var DRAW = {message: message, bars: bars, hbars: hbars, lines: lines};
+  var DRAW = {message: message, tiles: tiles, bars: bars, hbars: hbars, lines: lines, party: party, text: text};
 
   function draw(id) {
     var root = document.getElementById(id), d = last[id];
     if (!root || !d || !DRAW[d.kind]) { return; }
     root.textContent = '';
     root.setAttribute('data-kind', d.kind);
+    var card = d.title && root.closest('.gb-card'), title = card && card.querySelector('.gb-card-title');
+    if (title) { title.textContent = d.title; }
     DRAW[d.kind](root, d);
     window.dispatchEvent(new CustomEvent('gb:drawn', {detail: id}));
   }
@@ -171,22 +215,31 @@
   var sizes = window.ResizeObserver ? new ResizeObserver(function (entries) {
     entries.forEach(function (e) {
       var id = e.target.id, d = last[id];
-      if (d && d.kind === 'lines' && e.target.__gbWidth !== e.contentRect.width) { draw(id); }
+      // (an element taken off the page reports a width of 0: not a reason to draw)
+      if (d && d.kind === 'lines' && e.target.isConnected && e.contentRect.width > 0 &&
+          e.target.__gbWidth !== e.contentRect.width) { draw(id); }
       e.target.__gbWidth = e.contentRect.width;
     });
   }) : null;
 
+  function render(id, data) {
+    last[id] = data;
+    draw(id);
+    var root = document.getElementById(id);
+    if (sizes && root && !root.__gbObserved) {
+      root.__gbObserved = true;
+      root.__gbWidth = root.clientWidth;  // drawn at this width already
+      sizes.observe(root);
+    }
+  }
+
   window.gbPanels = {
+    // one panel: gbPanels.render('ranking', data); several: gbPanels.render({kpis: …, nodes: …})
     render: function (id, data) {
-      if (data) {
-        last[id] = data;
-        draw(id);
-        var root = document.getElementById(id);
-        if (sizes && root && !root.__gbObserved) {
-          root.__gbObserved = true;
-          root.__gbWidth = root.clientWidth;  // drawn at this width already
-          sizes.observe(root);
-        }
+      if (typeof id === 'object' && id) {
+        Object.keys(id).forEach(function (k) { if (id[k]) { render(k, id[k]); } });
+      } else if (data) {
+        render(id, data);
       }
       return window.dash_clientside.no_update;
     }

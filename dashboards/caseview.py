@@ -1,7 +1,7 @@
 """The cases behind a number: a sortable, paged table and the trail of the selected case."""
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, callback, clientside_callback, dash_table, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, dash_table, html, no_update
 
 from dashboards.components import app_now, error_box, guarded, resolve_window
 from dashboards.i18n import EVENT_TEXT, LEVEL_TEXT, NODE_TEXT, RATING_TEXT, t
@@ -27,7 +27,12 @@ FILTER_TEXT = {
 }
 
 
+def case_columns(lang: str) -> list[dict]:
+    return [{"name": t(c, lang, COLUMN_TEXT), "id": c} for c in COLUMNS]
+
+
 def make_case_drawer(lang: str):
+    """Mounted once in the shell; each page sets its column names and close label (``page-setup``)."""
     return html.Aside(id="case-drawer", className="gb-drawer", hidden=True, children=[
         html.Div([html.H2(id="case-drawer-title", className="gb-card-title"),
                   html.Button(t("close", lang), id="case-drawer-close", className="gb-button", n_clicks=0)],
@@ -36,7 +41,7 @@ def make_case_drawer(lang: str):
         dash_table.DataTable(
             id="case-table", page_action="custom", sort_action="custom", sort_mode="single",
             page_current=0, page_size=PAGE_SIZE, row_selectable=False, cell_selectable=True,
-            columns=[{"name": t(c, lang, COLUMN_TEXT), "id": c} for c in COLUMNS],
+            columns=case_columns(lang),
             style_as_list_view=True, style_cell={"fontFamily": "inherit", "padding": "6px 8px",
                                                  "textAlign": "left", "maxWidth": 260,
                                                  "overflow": "hidden", "textOverflow": "ellipsis"},
@@ -46,27 +51,20 @@ def make_case_drawer(lang: str):
 
 
 # Opening and closing the drawer is decided in the browser: the server is asked only for the
-# cases (below).  It also runs when the page's tiles are re-drawn, which would otherwise
-# cost a round trip on every load and drill.
+# cases (below).  A tile or a node bar sets ``case-pick`` (assets/panels.js); a new view closes it.
 clientside_callback(
     """
-    function(_tiles, nodePick, _close) {
-        const nu = window.dash_clientside.no_update, cc = window.dash_clientside.callback_context;
-        const trig = cc.triggered_id;
-        if (trig === 'case-drawer-close') { return [true, nu, nu]; }
-        if (trig === 'node-pick' && nodePick) {
-            const key = nodePick.key;
-            return [false, ({overdue: 'overdue_now', escalated: 'escalated'})[key] || ('node:' + key), 0];
-        }
-        if (trig && typeof trig === 'object' && cc.triggered.some(function (t) { return t.value; })) {
-            return [false, trig.filter, 0];
-        }
-        return [nu, nu, nu];
+    function(pick, _close, _view, hidden) {
+        const nu = window.dash_clientside.no_update;
+        const trig = window.dash_clientside.callback_context.triggered_id;
+        if (trig === 'case-pick' && pick) { return [false, pick.filter, 0]; }
+        // closed, it lists nothing (so that new data does not reload a list nobody sees)
+        return trig && !hidden ? [true, '', nu] : [nu, nu, nu];
     }
     """,
     Output("case-drawer", "hidden"), Output("case-filter", "children"), Output("case-table", "page_current"),
-    Input({"type": "open-cases", "filter": ALL}, "n_clicks"), Input("node-pick", "data"),
-    Input("case-drawer-close", "n_clicks"), prevent_initial_call=True,
+    Input("case-pick", "data"), Input("case-drawer-close", "n_clicks"), Input("panel-view", "data"),
+    State("case-drawer", "hidden"), prevent_initial_call=True,
 )
 
 
@@ -78,7 +76,7 @@ def _label(filt: str, lang: str) -> str:
 
 @callback(Output("case-table", "data"), Output("case-table", "page_count"), Output("case-drawer-title", "children"),
           Input("case-filter", "children"), Input("case-table", "page_current"), Input("case-table", "sort_by"),
-          Input("data-version", "data"), State("view", "data"), State("window-choice", "value"),
+          Input("data-version", "data"), State("panel-view", "data"), State("window-choice", "value"),
           State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
 @guarded(lambda lang: ([], 0, error_box(lang)))
 def load_cases(filt, page, sort_by, _version, view, choice, start, end):
@@ -119,7 +117,7 @@ def _trail_details(event: dict, lang: str) -> list[str]:
 
 
 @callback(Output("case-trail", "children"), Input("case-table", "active_cell"), State("case-table", "data"),
-          State("view", "data"), prevent_initial_call=True)
+          State("panel-view", "data"), prevent_initial_call=True)
 @guarded(error_box)
 def show_trail(cell, rows, view):
     if not cell or not rows or cell["row"] >= len(rows):

@@ -1,32 +1,36 @@
 """The command view: map, KPIs, node counts, trend, categories, ranking, party.
 
 Every page (city, township, village, grid) renders ``make_command_view`` for its
-scope; the callbacks below serve all of them.  The URL is the state: path =
-scope, ``?w=`` window, ``?m=`` map metric, ``?lang=`` language.  Picking a
-metric or a window rewrites the query string in place (history.replaceState)
-so that refresh, bookmarks and shared links land on the same view.
+scope: the header and two small stores.  Everything else is mounted once in
+the shell (``make_controls``, ``make_map_card``, ``make_command_panels``) and
+filled by the callbacks below, so that a drill re-draws the panels in place
+instead of re-creating them.  The URL is the state: path = scope, ``?w=``
+window, ``?m=`` map metric, ``?lang=`` language.  Picking a metric or a window
+rewrites the query string in place (history.replaceState) so that refresh,
+bookmarks and shared links land on the same view.
 """
 from __future__ import annotations
 
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from dashboards import caseview, figures, partyview  # noqa: F401  (their callbacks serve this view)
-from dashboards.caseview import make_case_drawer
+from dashboards import figures, panels
+from dashboards.account import ACCOUNT_TEXT
+from dashboards.caseview import case_columns, make_case_drawer
+from dashboards.components import (WINDOW_CHOICES, app_now, guarded, href, make_breadcrumb, make_card,
+                                   make_graph, make_panel, resolve_window)
+from dashboards.i18n import area_names, norm_lang, t
 from dashboards.mapview import base_figure, value_paint
-from dashboards.components import (WINDOW_CHOICES, app_now, error_box, guarded, href, make_breadcrumb,
-                                   make_card, make_graph, make_panel, resolve_window)
-from dashboards.i18n import area_names, fmt_int, fmt_minutes, fmt_pct, norm_lang, t
-from queries.access import current_principal, scope_allows
+from queries.access import AccessDenied, current_principal, scope_allows
 from queries.areas import area_name
 from queries.cases import category_ranking, children_ranking, kpis, node_counts, open_now, trend
 from queries.mapdata import METRICS, map_values
+from queries.party import live_sessions, party_summary
 from queries.scope import Scope
 from queries.taxonomy import category_label
 
 DEFAULT_METRIC = "open"
 METRIC_BY_CODE = {m.code: m for m in METRICS}
-PANELS = ("nodes", "ranking", "trend", "categories")  # drawn in the browser from ``<id>-data``
-VIEW_INPUTS = [Input("view", "data"), Input("window-choice", "value"), Input("window-range", "start_date"),
+VIEW_INPUTS = [Input("panel-view", "data"), Input("window-choice", "value"), Input("window-range", "start_date"),
                Input("window-range", "end_date")]
 
 
@@ -36,50 +40,67 @@ def metric_dict(code: str, lang: str) -> dict:
             "higher_is_better": bool(m.higher_is_better)}
 
 
+def page_setup(lang: str, window: str, start: str | None = None, end: str | None = None, title: str | None = None,
+               case_labels: bool = True) -> dcc.Store:
+    """What a page tells the shell's persistent parts: their labels in its language and its window."""
+    return dcc.Store(id="page-setup", data={
+        "title": title or t("metric", lang),
+        "options": [{"label": metric_dict(m.code, lang)["label"], "value": m.code} for m in METRICS],
+        "window": window, "from": start, "to": end,
+        "windows": [{"label": t(c, lang), "value": c} for c in WINDOW_CHOICES],
+        **({"columns": case_columns(lang), "close": t("close", lang)} if case_labels else {})})
+
+
 def make_command_view(scope: Scope, query: dict):
     lang = norm_lang(query.get("lang"))
     window_choice = query.get("w") if query.get("w") in WINDOW_CHOICES else "7d"
+    custom = window_choice == "custom"
     info = area_name(scope)
     other_lang = "en" if lang == "zh" else "zh"
     header = html.Header(className="gb-header", children=[
         html.Div([html.Div(t("app_title", lang), className="gb-title"),
                   make_breadcrumb([dict(zip(("level", "code", "name", "name_en"), c)) for c in info["chain"]],
                                   query, lang)], className="gb-header-left"),
-        html.Div(className="gb-controls", children=[
-            dcc.RadioItems(id="window-choice", value=window_choice, className="gb-segmented", inline=True,
-                           options=[{"label": t(c, lang), "value": c} for c in WINDOW_CHOICES]),
-            dcc.DatePickerRange(id="window-range", start_date=query.get("from"), end_date=query.get("to"),
-                                display_format="YYYY-MM-DD", className="gb-range",
-                                style={"display": "inline-block" if window_choice == "custom" else "none"}),
-            dcc.Link("English" if lang == "zh" else "中文", id="lang-switch", className="gb-lang",
-                     href=href(scope.level, scope.code, {**query, "lang": other_lang})),
-            html.Div(id="as-of", className="gb-asof"),
-        ]),
-    ])
-    # the map card lives in the shell (make_map_card) so that the map survives a drill; the page
-    # tells it the labels of its language (the metric is read from the address in the browser)
-    map_setup = dcc.Store(id="map-setup", data={
-        "title": t("metric", lang),
-        "options": [{"label": metric_dict(m.code, lang)["label"], "value": m.code} for m in METRICS]})
-    side = html.Div(className="gb-side", children=[
-        html.Div(id="kpis", className="gb-kpis"),
-        make_card(t("node_counts", lang), make_panel("nodes", "210px")),
-        make_card(t("ranking", lang), make_panel("ranking", "440px"), card_id="ranking-card"),
-    ])
-    lower = html.Div(className="gb-row", children=[
-        make_card(t("trend", lang), make_panel("trend", "260px")),
-        make_card(t("categories", lang), make_panel("categories", "260px")),
-        make_card(t("party", lang), html.Div(id="party", className="gb-party")),
+        dcc.Link("English" if lang == "zh" else "中文", id="lang-switch", className="gb-lang",
+                 href=href(scope.level, scope.code, {**query, "lang": other_lang})),
     ])
     return html.Div(className="gb-view", children=[
-        dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang, "query": query}),
-        map_setup,
-        dcc.Store(id="node-pick"),  # the node bar last clicked (assets/panels.js): the drawer opens its cases
+        # ``page`` tells the shell's panels that this is a command view (the wall has a view too)
+        dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang, "query": query, "page": "command"}),
+        page_setup(lang, window_choice, query.get("from") if custom else None, query.get("to") if custom else None),
         header,
-        side,
-        lower,
-        make_case_drawer(lang),
     ])
+
+
+def make_controls():
+    """The window picker and the data's time, mounted once beside the page's header."""
+    return html.Div(className="gb-controls gb-view-controls", children=[
+        dcc.RadioItems(id="window-choice", value="7d", className="gb-segmented", inline=True,
+                       options=[{"label": t(c, "zh"), "value": c} for c in WINDOW_CHOICES]),
+        dcc.DatePickerRange(id="window-range", display_format="YYYY-MM-DD", className="gb-range",
+                            style={"display": "none"}),
+        html.Div(id="as-of", className="gb-asof"),
+    ])
+
+
+def make_command_panels():
+    """The panels beside and below the map, mounted once for the whole visit (see the module's note)."""
+    side = html.Div(className="gb-side", children=[
+        html.Div(id="kpis", className="gb-kpis"),
+        make_card(t("node_counts", "zh"), make_panel("nodes", "210px")),
+        make_card(t("ranking", "zh"), make_panel("ranking", "440px"), card_id="ranking-card"),
+    ])
+    lower = html.Div(className="gb-row", children=[
+        make_card(t("trend", "zh"), make_panel("trend", "260px")),
+        make_card(t("categories", "zh"), make_panel("categories", "260px")),
+        make_card(t("party", "zh"), html.Div(id="party", className="gb-party")),
+    ])
+    return html.Div(className="gb-command", children=[
+        dcc.Store(id="panel-view"),    # the view of a command page (not the wall's): what the panels show
+        dcc.Store(id="panels-data"),   # every panel but the ranking, in one answer
+        dcc.Store(id="ranking-data"),  # the ranking, which follows the metric too
+        dcc.Store(id="case-pick"),     # the tile or node bar last clicked: the drawer opens its cases
+        side, lower, make_case_drawer("zh")])
 
 
 def make_map_card():
@@ -103,8 +124,8 @@ def _scope(view) -> Scope:
     return Scope.from_dict(view["scope"])
 
 
-@callback(Output("map", "figure"), Output("map-paint", "data"), *VIEW_INPUTS, Input("metric", "value"),
-          Input("data-version", "data"))
+@callback(Output("map", "figure"), Output("map-paint", "data"), Input("view", "data"), *VIEW_INPUTS[1:],
+          Input("metric", "value"), Input("data-version", "data"))
 @guarded(lambda lang: (figures.empty_figure(t("error", lang)), None))
 def update_map(view, choice, start, end, metric_code, _version):
     """Full figure when the view changes; only the values (``map-paint``) on a recolour or refresh.
@@ -123,58 +144,46 @@ def update_map(view, choice, start, end, metric_code, _version):
             value_paint(scope, values, metric, lang, home, full=True))
 
 
-@callback(Output("kpis", "children"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(error_box)
-def update_kpis(view, choice, start, end, _version):
-    scope, lang = _scope(view), view["lang"]
-    window = resolve_window(choice, start, end)
-    k, now_counts = kpis(scope, window), open_now(scope, app_now())
-
-    def tile(key, value, sub, filt, tone=""):
-        return html.Button([html.Div(t(key, lang), className="gb-tile-label"),
-                            html.Div(value, className="gb-tile-value"),
-                            html.Div(sub, className="gb-tile-sub")],
-                           id={"type": "open-cases", "filter": filt}, className=f"gb-tile {tone}".strip(),
-                           n_clicks=0, title=t("case_list", lang))
-
-    sat_basis = f"{t('basis', lang)} {fmt_int(k.rated, lang)}"
-    return [
-        tile("open", fmt_int(now_counts.open, lang), t("now_label", lang), "open_now"),
-        tile("overdue", fmt_int(now_counts.overdue, lang),
-             f"{t('reminder_due', lang)} {fmt_int(now_counts.reminder_due, lang)}", "overdue_now",
-             "gb-bad" if now_counts.overdue else ""),
-        tile("closure_rate", fmt_pct(k.closure_rate, lang),
-             f"{fmt_int(k.closed_of_received, lang)} / {fmt_int(k.received, lang)}", "received_in_window"),
-        tile("satisfaction_rate", fmt_pct(k.satisfaction_rate, lang), sat_basis, "dissatisfied"),
-        tile("response_mean", fmt_minutes(k.response_mean_min, lang),
-             f"P90 ≈ {fmt_minutes(k.response_p90_min, lang)}", "received_in_window"),
-    ]
-
-
 def _failed(lang: str) -> dict:
-    return figures.panel_message(t("error", lang), error=True)
+    return panels.panel_message(t("error", lang), error=True)
 
 
-@callback(Output("nodes-data", "data"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(_failed)
-def update_nodes(view, choice, start, end, _version):
-    scope = _scope(view)
-    window = resolve_window(choice, start, end)
-    return figures.node_panel(node_counts(scope, window), open_now(scope, app_now()), view["lang"])
+def _each(lang: str, builders: dict) -> dict:
+    """Every panel's data.  A failing or timed-out query shows an error on its own panel only.
+
+    A panel the viewer may not read (with peer aggregates on, the city's live study sessions)
+    says so; if they may read none of them, the request is refused as a whole (403).
+    """
+    out, refused = {}, []
+    for name, build in builders.items():
+        try:
+            out[name] = guarded(lambda _lang: _failed(lang))(build)()
+        except AccessDenied as denied:
+            refused.append(denied)
+            out[name] = panels.panel_message(t("forbidden", lang, ACCOUNT_TEXT))
+    if len(refused) == len(builders):
+        raise refused[0]
+    return out
 
 
-@callback(Output("trend-data", "data"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(_failed)
-def update_trend(view, choice, start, end, _version):
-    return figures.trend_panel(trend(_scope(view), resolve_window(choice, start, end)), view["lang"])
+@callback(Output("panels-data", "data"), *VIEW_INPUTS, Input("data-version", "data"))
+def update_panels(view, choice, start, end, _version):
+    """KPIs, node counts, trend, categories, party and the data's time: one answer for the view and window."""
+    scope, lang = _scope(view), view["lang"]
+    window, now = resolve_window(choice, start, end), app_now()
 
+    def categories():
+        df = category_ranking(scope, window)
+        return panels.category_panel(df, {c: category_label(c, lang) for c in df["category"]}, lang)
 
-@callback(Output("categories-data", "data"), *VIEW_INPUTS, Input("data-version", "data"))
-@guarded(_failed)
-def update_categories(view, choice, start, end, _version):
-    df = category_ranking(_scope(view), resolve_window(choice, start, end))
-    labels = {c: category_label(c, view["lang"]) for c in df["category"]}
-    return figures.category_panel(df, labels, view["lang"])
+    return {"as-of": {"kind": "text", "text": f"{t('data_as_of', lang)} {now:%Y-%m-%d %H:%M}"}, **_each(lang, {
+        "kpis": lambda: panels.kpi_panel(kpis(scope, window), open_now(scope, now), lang),
+        "nodes": lambda: panels.node_panel(node_counts(scope, window), open_now(scope, now), lang),
+        "trend": lambda: panels.trend_panel(trend(scope, window), lang),
+        "categories": categories,
+        "party": lambda: panels.party_panel(party_summary(scope, window),
+                                            live_sessions(scope, now).to_dict("records"), lang),
+    })}
 
 
 def child_links(scope: Scope, codes, query: dict) -> dict:
@@ -191,17 +200,12 @@ def child_links(scope: Scope, codes, query: dict) -> dict:
 def update_ranking(view, choice, start, end, metric_code, _version):
     scope, lang = _scope(view), view["lang"]
     if scope.child_level is None:
-        return figures.panel_message(t("no_data", lang))
+        return {**panels.panel_message(t("no_data", lang)), "title": t("ranking", lang)}
     metric = metric_dict(metric_code, lang)
     df = children_ranking(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
     df = df.assign(label=area_names(df, lang))
     links = child_links(scope, df["code"], view_query(view, metric["code"], choice, start, end))
-    return figures.ranking_panel(df, metric, lang, links)
-
-
-@callback(Output("as-of", "children"), Input("view", "data"), Input("data-version", "data"))
-def update_as_of(view, _version):
-    return f"{t('data_as_of', view['lang'])} {app_now():%Y-%m-%d %H:%M}"
+    return panels.ranking_panel(df, metric, lang, links)
 
 
 def view_query(view: dict, metric: str, choice: str, start: str | None, end: str | None) -> dict:
@@ -231,12 +235,21 @@ clientside_callback(
     Input("map-paint", "data"),
 )
 
-# The panels draw themselves from their data (assets/panels.js).
-for _panel in PANELS:
-    clientside_callback(
-        f"function(data) {{ return window.gbPanels ? window.gbPanels.render('{_panel}', data)"
-        " : window.dash_clientside.no_update; }",
-        Output(_panel, "className"), Input(f"{_panel}-data", "data"))
+# The shell's panels show a command page's view; the wall's view is not theirs to read.
+clientside_callback(
+    "function(view) { return view && view.page === 'command' ? view : window.dash_clientside.no_update; }",
+    Output("panel-view", "data"), Input("view", "data"),
+)
+
+# The panels draw themselves from their data (assets/panels.js writes their DOM and returns no_update).
+clientside_callback(
+    "function(data) { return window.gbPanels.render(data); }",
+    Output("kpis", "className"), Input("panels-data", "data"),
+)
+clientside_callback(
+    "function(data) { return window.gbPanels.render('ranking', data); }",
+    Output("ranking", "className"), Input("ranking-data", "data"),
+)
 
 # The page's address decides the metric, read in the browser as soon as the address changes:
 # the map and ranking callbacks then never wait on the page's content for it.
@@ -253,11 +266,23 @@ clientside_callback(
     Input("nav", "search"), State("metric", "value"),
 )
 
-# ... and the page's language the picker's labels and title.
+# ... and the page the labels of its language and its window.
 clientside_callback(
-    "function(setup) { return [setup.options, setup.title]; }",
-    Output("metric", "options"), Output("map-title", "children"),
-    Input("map-setup", "data"),
+    """
+    function(setup, choice, start, end) {
+        const nu = window.dash_clientside.no_update;
+        const same = setup.window === choice && (setup.window !== 'custom' ||
+                                                 (setup.from === start && setup.to === end));
+        return [setup.options, setup.title, setup.windows, same ? nu : setup.window,
+                same ? nu : setup.from, same ? nu : setup.to,
+                setup.columns || nu, setup.close || nu];
+    }
+    """,
+    Output("metric", "options"), Output("map-title", "children"), Output("window-choice", "options"),
+    Output("window-choice", "value"), Output("window-range", "start_date"), Output("window-range", "end_date"),
+    Output("case-table", "columns"), Output("case-drawer-close", "children"),
+    Input("page-setup", "data"), State("window-choice", "value"), State("window-range", "start_date"),
+    State("window-range", "end_date"),
 )
 
 # The date range shows only for a custom window.

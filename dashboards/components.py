@@ -72,9 +72,8 @@ def make_graph(graph_id: str, height: str, **kwargs):
 
 
 def make_panel(panel_id: str, height: str):
-    """A chart drawn in the browser (assets/panels.js) from the data in the store ``<id>-data``."""
-    return html.Div([html.Div(id=panel_id, className="gb-panel", style={"height": height}),
-                     dcc.Store(id=f"{panel_id}-data")])
+    """A chart drawn in the browser by assets/panels.js: no children of its own for React to manage."""
+    return html.Div(id=panel_id, className="gb-panel", style={"height": height})
 
 
 def error_box(lang: str):

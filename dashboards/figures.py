@@ -1,4 +1,4 @@
-"""Figure builders: plain data in, Plotly figure dicts out. No queries here.
+"""Figure builders: plain data in, Plotly figure dicts out (the panels beside the map: ``panels``). No queries here.
 
 The map is the expensive one: its geometry travels by URL (the browser fetches
 and caches the GeoJSON once per level), and a recolour sends the values only
@@ -12,7 +12,7 @@ import math
 
 import plotly.io as pio
 
-from dashboards.i18n import NODE_KEYS, NODE_TEXT, fmt_int, fmt_minutes, fmt_pct, t
+from dashboards.i18n import fmt_int, fmt_minutes, fmt_pct, t
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 INK = "#1f2a37"
@@ -54,49 +54,6 @@ def empty_figure(message: str) -> dict:
                                 "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])
 
 
-# --- the panels: plain data that assets/panels.js draws ------------------------
-
-def panel_message(text: str, error: bool = False) -> dict:
-    """A panel that says "no data" or that it failed, in place of its chart."""
-    return {"kind": "message", "text": text, "error": error}
-
-
-def node_panel(counts, open_now, lang: str) -> dict:
-    """Bars of the five nodes (cases received in the window, by current node) + overdue and escalated.
-
-    ``pick`` is what a bar opens in the case drawer.
-    """
-    keys = list(NODE_KEYS) + ["overdue", "escalated"]
-    values = [int(getattr(counts, k)) for k in NODE_KEYS] + [int(open_now.overdue), int(counts.escalated)]
-    colors = ["#5b8def"] * 4 + [GOOD, ACCENT, "#8e24aa"]
-    return {"kind": "bars", "items": [
-        {"label": t(k, lang, NODE_TEXT), "value": v, "text": fmt_int(v, lang), "color": c, "pick": k}
-        for k, v, c in zip(keys, values, colors)]}
-
-
-def trend_panel(df, lang: str) -> dict:
-    """New and closed cases per day of the window, as two lines."""
-    if df is None or len(df) == 0:
-        return panel_message(t("no_data", lang))
-    days = [f"{d:%Y-%m-%d}" for d in df["day"]]
-
-    def line(column: str, name: str, colour: str) -> dict:
-        values = [int(v) for v in df[column]]
-        return {"name": name, "color": colour, "values": values, "texts": [fmt_int(v, lang) for v in values]}
-    return {"kind": "lines", "x": days, "ticks": [d[5:] for d in days],
-            "series": [line("new", t("new", lang), "#5b8def"), line("closed", t("closed_per_day", lang), GOOD)]}
-
-
-def category_panel(df, labels: dict, lang: str, top: int = 11) -> dict:
-    """The most frequent categories of the window, with their share of all cases."""
-    if df is None or len(df) == 0 or df["created"].sum() == 0:
-        return panel_message(t("no_data", lang))
-    d = df.head(top)
-    return {"kind": "hbars", "items": [
-        {"label": labels.get(c, c), "value": int(v), "text": f"{fmt_int(v, lang)} · {s * 100:.0f}%"}
-        for c, v, s in zip(d["category"], d["created"], d["share"])]}
-
-
 def format_metric(value, kind: str, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -105,24 +62,6 @@ def format_metric(value, kind: str, lang: str) -> str:
     if kind == "minutes":
         return f"{value:.0f}"
     return f"{value:,.0f}"
-
-
-def ranking_panel(df, metric: dict, lang: str, links: dict, top: int = 20) -> dict:
-    """Children of the scope ranked by the metric, each a link into it; low-basis rates are greyed and say n.
-
-    ``df`` comes in the order to show (``children_ranking``); children without a value are left out.
-    """
-    if df is None or len(df) == 0:
-        return panel_message(t("no_data", lang))
-    d = df.dropna(subset=["value"]).head(top)
-    if len(d) == 0:
-        return panel_message(t("no_data", lang))
-    is_rate = metric["kind"] == "rate"
-    return {"kind": "hbars", "items": [
-        {"label": label, "value": float(v), "href": links.get(code),
-         "text": format_metric(v, metric["kind"], lang) + (f"  (n = {int(n):,})" if is_rate else ""),
-         "faded": bool(is_rate and n < MIN_N_FOR_RATE)}
-        for code, label, v, n in zip(d["code"], d["label"], d["value"], d["n"])]}
 
 
 # --- the map --------------------------------------------------------------

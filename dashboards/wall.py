@@ -17,7 +17,7 @@ parameter    meaning                                                      defaul
 
 ``/wall/township/<code>`` pins one township (or, with ``rotate``, is one stop
 of the tour).  The map is the shell's persistent map card (``make_map_card``),
-fed through the same ``view`` and ``map-setup`` stores as the command view;
+fed through the same ``view`` and ``page-setup`` stores as the command view;
 ``assets/wall.css`` lays the page out for 16:9 screens and ``assets/wall.js``
 runs the clock, the tickers, the tour's timer, the map's dark dress and the
 "stale since" banner.
@@ -30,13 +30,12 @@ from dash import dcc, html
 from flask import current_app
 
 from dashboards import wall_panels  # noqa: F401  (its callbacks serve this view)
-from dashboards.command import METRIC_BY_CODE, metric_dict
+from dashboards.command import METRIC_BY_CODE, metric_dict, page_setup
 from dashboards.i18n import area_name as localized_name, t
 from dashboards.mapview import CITY_BOUNDS
-from dashboards.wall_settings import WALL_WINDOWS, WallSettings, next_stop, wall_href, wall_path
+from dashboards.wall_settings import WallSettings, next_stop, wall_href, wall_path
 from queries.areas import area_name, children
 from queries.mapbase import scope_bounds
-from queries.mapdata import METRICS
 from queries.scope import Scope
 
 
@@ -86,17 +85,9 @@ def make_wall_view(scope: Scope, query: dict):
             # (a kiosk token stays in the addresses of the tour, but is not sent with every callback)
             dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang,
                                        "query": {k: v for k, v in query.items() if k != "token"}}),
-            # the shell's map card reads these, as on the command view
-            dcc.Store(id="map-setup", data={
-                "title": title,
-                "options": [{"label": metric_dict(m.code, lang)["label"], "value": m.code} for m in METRICS]}),
+            # the shell's map card and window picker (hidden here) read this, as on the command view
+            page_setup(lang, s.window, title=title, case_labels=False),
             dcc.Store(id="wall-wake"),
-            # the command view's map callback reads the window pickers: hidden ones that hold ``w``
-            html.Div(hidden=True, className="gb-wall-hidden", children=[
-                dcc.RadioItems(id="window-choice", value=s.window,
-                               options=[{"label": c, "value": c} for c in (*WALL_WINDOWS, "custom")]),
-                dcc.DatePickerRange(id="window-range"),
-            ]),
             dcc.Interval(id="wall-tick", interval=s.refresh_s * 1000),
             header,
             html.Div(id="wall-kpis", className="gb-wall-kpis"),

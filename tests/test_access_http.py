@@ -33,9 +33,9 @@ DENIED = {401: {"error": "login required"}, 403: {"error": "forbidden"}, 404: {"
 PAGES_CALLBACK = ".._pages_content.children..._pages_store.data.."
 CALLBACKS = [d["output"] for d in _CALLBACK_LIST if not d.get("clientside_function")] + [PAGES_CALLBACK]
 # callbacks that read panel data for the view's scope (the others return a time, a style or a link)
-NO_DATA = ("as-of.children", "window-range.style", "nav.href", "data-version.data", "..case-drawer.hidden")
+NO_DATA = ("window-range.style", "nav.href", "data-version.data", "..case-drawer.hidden")
 SCOPED_DATA = [o for o in CALLBACKS if o != PAGES_CALLBACK and not o.startswith(NO_DATA)
-               and any((i["id"], i["property"]) == ("view", "data")
+               and any((i["id"], i["property"]) in (("view", "data"), ("panel-view", "data"))
                        for d in _CALLBACK_LIST if d["output"] == o for i in d["inputs"] + d["state"])]
 
 
@@ -285,15 +285,14 @@ def open_count(engine, township: str) -> int:
 
 def open_tile(resp) -> str:
     """The value of the first KPI tile (open cases now)."""
-    tiles = resp.get_json()["response"]["kpis"]["children"]
-    return tiles[0]["props"]["children"][1]["props"]["children"]
+    return resp.get_json()["response"]["panels-data"]["data"]["kpis"]["items"][0]["text"]
 
 
 @pytest.mark.parametrize("gate", ["gate and door", "door only"])
 def test_two_users_of_different_scopes_never_see_each_others_cached_numbers(site, request, gate):
     if gate == "door only":
         request.getfixturevalue("door_only")
-    kpis_cb = site.deps["kpis.children"]
+    kpis_cb = site.deps["panels-data.data"]
     t1, t2 = client(site, "t1_leader")[0], client(site, "t2_leader")[0]
     n1, n2 = open_count(site.engine, T1), open_count(site.engine, T2)
     assert n1 != n2  # or the test could not tell the answers apart
@@ -321,7 +320,7 @@ def test_peer_aggregates_off_keeps_a_township_leader_out_of_the_city_view(site):
     set_settings(site.app, peer_aggregates=False)
     c, _ = client(site, "t1_leader")
     assert c.get("/").status_code == 302
-    for output in ("kpis.children", "ranking-data.data", MAP_OUTPUT):
+    for output in ("panels-data.data", "ranking-data.data", MAP_OUTPUT):
         assert_refused(post_callback(c, site.deps[output], panel_values(Scope.city())), 403)
     assert_refused(c.get("/geo/grid/city.json"), 403)
 
@@ -331,9 +330,12 @@ def test_peer_aggregates_on_shows_city_totals_but_never_other_townships_detail(s
     try:
         c, _ = client(site, "t1_leader")
         assert c.get("/").status_code == 200
-        kpis_resp = post_callback(c, site.deps["kpis.children"], panel_values(Scope.city()))
+        kpis_resp = post_callback(c, site.deps["panels-data.data"], panel_values(Scope.city()))
         n_city = open_count(site.engine, T1) + open_count(site.engine, T2)
         assert open_tile(kpis_resp) == f"{n_city:,}"
+        # the city's live study sessions are per township: that panel alone says it is not theirs
+        assert kpis_resp.get_json()["response"]["panels-data"]["data"]["party"] == {
+            "kind": "message", "text": "You may not view this area", "error": False}
         ranking = post_callback(c, site.deps["ranking-data.data"], panel_values(Scope.city()))
         assert ranking.status_code == 200 and "Qinghua" in readable(ranking)  # T2's aggregate row
         links = {i["label"]: i["href"] for i in ranking.get_json()["response"]["ranking-data"]["data"]["items"]}
@@ -350,15 +352,15 @@ def test_peer_aggregates_on_shows_city_totals_but_never_other_townships_detail(s
         assert {d[2] for d, o in zip(trace["customdata"], own) if not o} == {"—"}
         assert {d[2] for d, o in zip(trace["customdata"], own) if o} != {"—"}
         assert c.get("/geo/grid/city.json").status_code == 200
-        # never: the cases, trails and live sessions of the city, another township's pages or panels
+        # never: the cases and trails of the city, another township's pages or panels
         for output in ("..case-table.data...case-table.page_count...case-drawer-title.children..",
-                       "case-trail.children", "party.children"):
+                       "case-trail.children"):
             assert_refused(post_callback(c, site.deps[output], panel_values(Scope.city())), 403)
-        assert_refused(post_callback(c, site.deps["kpis.children"], panel_values(Scope.township(T2))), 403)
+        assert_refused(post_callback(c, site.deps["panels-data.data"], panel_values(Scope.township(T2))), 403)
         assert c.get(f"/township/{T2}").status_code == 403
         v1, _ = client(site, "v1_leader")
         assert v1.get("/").status_code == 302  # the setting is for township leaders only
-        assert_refused(post_callback(v1, site.deps["kpis.children"], panel_values(Scope.city())), 403)
+        assert_refused(post_callback(v1, site.deps["panels-data.data"], panel_values(Scope.city())), 403)
     finally:
         set_settings(site.app, peer_aggregates=False)
 
@@ -372,7 +374,7 @@ def test_a_kiosk_token_reads_exactly_its_scope_and_is_revocable(site):
     first = wall.get(f"/wall/township/{T1}?token={secret}&lang=en")
     assert first.status_code == 303 and first.headers["Location"] == f"/wall/township/{T1}?lang=en"
     assert wall.get(f"/wall/township/{T1}?lang=en").status_code == 200
-    kpis_cb = site.deps["kpis.children"]
+    kpis_cb = site.deps["panels-data.data"]
     assert post_callback(wall, kpis_cb, panel_values(Scope.township(T1))).status_code == 200
     assert_refused(post_callback(wall, kpis_cb, panel_values(Scope.township(T2))), 403)
     for path in ("/wall", f"/township/{T1}", "/"):  # other walls, and the command views
@@ -388,15 +390,15 @@ def test_a_kiosk_token_reads_exactly_its_scope_and_is_revocable(site):
 
 def test_a_source_token_cannot_read_even_with_a_kiosk_scope_in_the_request(site):
     c, headers = client(site, "source")
-    assert_refused(post_callback(c, site.deps["kpis.children"], panel_values(Scope.city()), headers), 403)
+    assert_refused(post_callback(c, site.deps["panels-data.data"], panel_values(Scope.city()), headers), 403)
     bad = {"Authorization": "Bearer gbt_not-a-real-token"}
-    assert_refused(post_callback(c, site.deps["kpis.children"], panel_values(Scope.city()), bad), 401)
+    assert_refused(post_callback(c, site.deps["panels-data.data"], panel_values(Scope.city()), bad), 401)
 
 
 def test_refusals_are_in_the_audit_log(site):
     from queries.audit import recent
     c, _ = client(site, "t1_leader")
-    post_callback(c, site.deps["trend-data.data"], panel_values(Scope.township(T2)))
+    post_callback(c, site.deps["panels-data.data"], panel_values(Scope.township(T2)))
     with site.engine.connect() as conn:
         denied = recent(conn, 500, action="denied")
     assert any(r["actor"] == "t1_leader" and f"township:{T2}" in (r["detail"] or "") for r in denied)

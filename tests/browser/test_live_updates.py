@@ -15,7 +15,7 @@ from tests.browser.conftest import FROZEN_NOW, LiveServer, _gridboard, sign_in
 
 pytestmark = pytest.mark.browser
 
-OPEN_TILE = "//button[contains(@id, '\"open_now\"')]//div[contains(@class, 'gb-tile-value')]"
+OPEN_TILE = "//button[@data-filter='open_now']//div[contains(@class, 'gb-tile-value')]"
 BUDGET_S = 5.0
 
 
