@@ -30,6 +30,7 @@ def create_app(cfg: Config | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(ROOT / "assets"),
+        assets_path_ignore=["vendor"],  # served by a route of its own (api.plotly_bundle), not as a page script
         serve_locally=True,
         compress=True,
         title="gridboard",
@@ -44,6 +45,8 @@ def create_app(cfg: Config | None = None) -> dash.Dash:
     install_auth(server, cfg)  # sessions, /login, and the gate every request passes (api.gate)
     server.register_blueprint(geo_blueprint)
     server.register_blueprint(version_blueprint)
+    from api.plotly_bundle import plotly_bundle_blueprint
+    server.register_blueprint(plotly_bundle_blueprint)
     from api.briefing import briefing_blueprint
     server.register_blueprint(briefing_blueprint)
     from api.intake import intake_blueprint

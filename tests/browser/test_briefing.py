@@ -76,6 +76,13 @@ def test_briefing_renders_every_section_with_its_finding_and_no_live_map(browser
         "const gd = document.querySelector('#brief-map .js-plotly-plot');"
         "return gd && gd._fullData ? gd._fullData[0].locations.length : 0;"), 40)
     assert n == 1798
+    # every chart's traces are of a type the app's partial plotly.js bundle has (a missing one draws nothing)
+    types, known = browser.execute_script(
+        "const gds = [...document.querySelectorAll('.gb-briefing .js-plotly-plot')];"
+        "return [gds.flatMap(gd => gd.data.map(t => t.type || 'scatter')),"
+        "        Object.keys(Plotly.PlotSchema.get().traces)];")
+    assert {"bar", "scatter", "choroplethmap", "scattermap"} & set(types) >= {"bar", "choroplethmap"}
+    assert set(types) <= set(known), (types, known)
     kpi_cells = browser.find_elements(By.CSS_SELECTOR, "#brief-kpis tbody tr")
     assert len(kpi_cells) == 11
     # nothing is fetched from anywhere but the app (no tiles, no fonts, no glyphs)

@@ -85,6 +85,11 @@ def test_city_map_draws_every_grid(browser, live_server):
     assert state["locations"] == 1798
     with sqlite3.connect(db_path(live_server.db_url)) as con:
         assert con.execute("select count(*) from grid").fetchone()[0] == 1798
+    # drawn by gridboard's partial plotly.js bundle (api.plotly_bundle), of the version plotly.py writes for
+    from plotly.offline import get_plotlyjs_version
+    version, traces = browser.execute_script(
+        "return [Plotly.version, Object.keys(Plotly.PlotSchema.get().traces).sort()]")
+    assert (version, traces) == (get_plotlyjs_version(), ["bar", "choroplethmap", "scatter", "scattermap"])
 
 
 def test_open_cases_tile_matches_an_independent_count(browser, live_server):
