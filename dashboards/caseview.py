@@ -77,14 +77,14 @@ def _label(filt: str, lang: str) -> str:
 @callback(Output("case-table", "data"), Output("case-table", "page_count"), Output("case-drawer-title", "children"),
           Input("case-filter", "children"), Input("case-table", "page_current"), Input("case-table", "sort_by"),
           Input("data-version", "data"), State("panel-view", "data"), State("window-choice", "value"),
-          State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
+          State("window-dates", "data"), prevent_initial_call=True)
 @guarded(lambda lang: ([], 0, error_box(lang)))
-def load_cases(filt, page, sort_by, _version, view, choice, start, end):
+def load_cases(filt, page, sort_by, _version, view, choice, dates):
     if not filt:
         return no_update, no_update, no_update
     lang = view["lang"]
     sort = (sort_by or [{"column_id": "created_at", "direction": "desc"}])[0]
-    df, total = case_list(Scope.from_dict(view["scope"]), resolve_window(choice, start, end), filt,
+    df, total = case_list(Scope.from_dict(view["scope"]), resolve_window(choice, dates), filt,
                           SORTABLE.get(sort["column_id"], "created_at"), sort["direction"] == "desc", page or 0,
                           PAGE_SIZE, now=app_now())
     rows = []

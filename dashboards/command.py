@@ -11,7 +11,7 @@ bookmarks and shared links land on the same view.
 """
 from __future__ import annotations
 
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from dashboards import figures, panels
 from dashboards.account import ACCOUNT_TEXT
@@ -19,7 +19,7 @@ from dashboards.caseview import case_columns, make_case_drawer
 from dashboards.components import (WINDOW_CHOICES, app_now, guarded, href, make_breadcrumb, make_card,
                                    make_graph, make_panel, resolve_window)
 from dashboards.i18n import area_names, norm_lang, t
-from dashboards.mapview import base_figure, value_paint
+from dashboards.mapview import base_figure, value_paint, view_key
 from queries.access import AccessDenied, current_principal, scope_allows
 from queries.areas import area_name
 from queries.cases import category_ranking, children_ranking, kpis, node_counts, open_now, trend
@@ -30,8 +30,9 @@ from queries.taxonomy import category_label
 
 DEFAULT_METRIC = "open"
 METRIC_BY_CODE = {m.code: m for m in METRICS}
-VIEW_INPUTS = [Input("panel-view", "data"), Input("window-choice", "value"), Input("window-range", "start_date"),
-               Input("window-range", "end_date")]
+# (the dates of a custom window come through a store: a callback that reads the date picker itself
+# waits for its script, and the first answers of a page load would wait for Plotly's)
+VIEW_INPUTS = [Input("panel-view", "data"), Input("window-choice", "value"), Input("window-dates", "data")]
 
 
 def metric_dict(code: str, lang: str) -> dict:
@@ -97,6 +98,7 @@ def make_command_panels():
     ])
     return html.Div(className="gb-command", children=[
         dcc.Store(id="panel-view"),    # the view of a command page (not the wall's): what the panels show
+        dcc.Store(id="window-dates"),  # [from, to] of a custom window
         dcc.Store(id="panels-data"),   # every panel but the ranking, in one answer
         dcc.Store(id="ranking-data"),  # the ranking, which follows the metric too
         dcc.Store(id="case-pick"),     # the tile or node bar last clicked: the drawer opens its cases
@@ -112,6 +114,7 @@ def make_map_card():
             make_graph("map", "max(560px, calc(100vh - 150px))", clear_on_unhover=True),
             html.Div(id="map-legend", className="gb-map-legend", **{"aria-live": "polite"}),
             dcc.Store(id="map-paint"),
+            dcc.Store(id="map-key"),  # the view whose figure the map draws (``mapview.view_key``)
         ]),
         extra=dcc.RadioItems(id="metric", value=DEFAULT_METRIC, className="gb-segmented gb-metrics",
                              inline=True, options=[{"label": m.label_zh, "value": m.code} for m in METRICS]),
@@ -124,24 +127,25 @@ def _scope(view) -> Scope:
     return Scope.from_dict(view["scope"])
 
 
-@callback(Output("map", "figure"), Output("map-paint", "data"), Input("view", "data"), *VIEW_INPUTS[1:],
-          Input("metric", "value"), Input("data-version", "data"))
-@guarded(lambda lang: (figures.empty_figure(t("error", lang)), None))
-def update_map(view, choice, start, end, metric_code, _version):
-    """Full figure when the view changes; only the values (``map-paint``) on a recolour or refresh.
+@callback(Output("map", "figure"), Output("map-paint", "data"), Output("map-key", "data"), Input("view", "data"),
+          *VIEW_INPUTS[1:], Input("metric", "value"), Input("data-version", "data"), State("map-key", "data"))
+@guarded(lambda lang: (figures.empty_figure(t("error", lang)), None, None))
+def update_map(view, choice, dates, metric_code, _version, drawn_key):
+    """Full figure when the map draws another view; only the values (``map-paint``) on a recolour or refresh.
 
     The browser applies the values as MapLibre feature state (assets/map.js):
     a re-colour without re-tiling the 1,798 grids, which a Plotly restyle would do.
+    ``map-key`` says which view the drawn figure is of (a hint for drawing, not for access).
     """
     scope, lang = _scope(view), view["lang"]
     metric = metric_dict(metric_code, lang)
-    values = map_values(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
+    values = map_values(scope, resolve_window(choice, dates), metric["code"], now=app_now())
     home = current_principal().home
-    # a new view (a drill, a first load) needs the whole figure; anything else only recolours
-    if ctx.triggered_id is not None and "view.data" not in ctx.triggered_prop_ids:
-        return no_update, value_paint(scope, values, metric, lang, home)
+    key = f"{view_key(scope)}:{lang}"  # (another language: the names in the hover change too)
+    if drawn_key == key:
+        return no_update, value_paint(scope, values, metric, lang, home), no_update
     return (base_figure(scope, values, metric, lang, home, showscale=False),
-            value_paint(scope, values, metric, lang, home, full=True))
+            value_paint(scope, values, metric, lang, home, full=True), key)
 
 
 def _failed(lang: str) -> dict:
@@ -167,10 +171,10 @@ def _each(lang: str, builders: dict) -> dict:
 
 
 @callback(Output("panels-data", "data"), *VIEW_INPUTS, Input("data-version", "data"))
-def update_panels(view, choice, start, end, _version):
+def update_panels(view, choice, dates, _version):
     """KPIs, node counts, trend, categories, party and the data's time: one answer for the view and window."""
     scope, lang = _scope(view), view["lang"]
-    window, now = resolve_window(choice, start, end), app_now()
+    window, now = resolve_window(choice, dates), app_now()
 
     def categories():
         df = category_ranking(scope, window)
@@ -197,35 +201,35 @@ def child_links(scope: Scope, codes, query: dict) -> dict:
 
 @callback(Output("ranking-data", "data"), *VIEW_INPUTS, Input("metric", "value"), Input("data-version", "data"))
 @guarded(_failed)
-def update_ranking(view, choice, start, end, metric_code, _version):
+def update_ranking(view, choice, dates, metric_code, _version):
     scope, lang = _scope(view), view["lang"]
     if scope.child_level is None:
         return {**panels.panel_message(t("no_data", lang)), "title": t("ranking", lang)}
     metric = metric_dict(metric_code, lang)
-    df = children_ranking(scope, resolve_window(choice, start, end), metric["code"], now=app_now())
+    df = children_ranking(scope, resolve_window(choice, dates), metric["code"], now=app_now())
     df = df.assign(label=area_names(df, lang))
-    links = child_links(scope, df["code"], view_query(view, metric["code"], choice, start, end))
+    links = child_links(scope, df["code"], view_query(view, metric["code"], choice, dates))
     return panels.ranking_panel(df, metric, lang, links)
 
 
-def view_query(view: dict, metric: str, choice: str, start: str | None, end: str | None) -> dict:
+def view_query(view: dict, metric: str, choice: str, dates: list | None) -> dict:
     """The query string that carries the view's language, metric and window to another page."""
     query = {"lang": view["lang"], "m": metric, "w": choice}
-    if choice == "custom" and start and end:
-        query.update({"from": start[:10], "to": end[:10]})
+    if choice == "custom" and dates and all(dates):
+        query.update({"from": dates[0][:10], "to": dates[1][:10]})
     return query
 
 
 @callback(Output("nav", "href"), Input("map", "clickData"),
           State("view", "data"), State("metric", "value"), State("window-choice", "value"),
-          State("window-range", "start_date"), State("window-range", "end_date"), prevent_initial_call=True)
-def drill(map_click, view, metric, choice, start, end):
+          State("window-dates", "data"), prevent_initial_call=True)
+def drill(map_click, view, metric, choice, dates):
     """A click on a grid opens the next level down (a ranked child is a link of its own)."""
     child = _scope(view).child_level
     target = (map_click or {}).get("points", [{}])[0].get("customdata", [None])[0]
     if child is None or not target:
         return no_update
-    return href(child, target, view_query(view, metric, choice, start, end))
+    return href(child, target, view_query(view, metric, choice, dates))
 
 
 # New values recolour the drawn map in place and redraw its legend (assets/map.js).
@@ -269,20 +273,32 @@ clientside_callback(
 # ... and the page the labels of its language and its window.
 clientside_callback(
     """
-    function(setup, choice, start, end) {
+    function(setup, choice, dates) {
         const nu = window.dash_clientside.no_update;
-        const same = setup.window === choice && (setup.window !== 'custom' ||
-                                                 (setup.from === start && setup.to === end));
+        const wanted = setup.window === 'custom' && setup.from && setup.to ? [setup.from, setup.to] : null;
+        const same = setup.window === choice && JSON.stringify(wanted) === JSON.stringify(dates || null);
         return [setup.options, setup.title, setup.windows, same ? nu : setup.window,
-                same ? nu : setup.from, same ? nu : setup.to,
-                setup.columns || nu, setup.close || nu];
+                same ? nu : (wanted || [null, null])[0], same ? nu : (wanted || [null, null])[1],
+                same ? nu : wanted, setup.columns || nu, setup.close || nu];
     }
     """,
     Output("metric", "options"), Output("map-title", "children"), Output("window-choice", "options"),
     Output("window-choice", "value"), Output("window-range", "start_date"), Output("window-range", "end_date"),
-    Output("case-table", "columns"), Output("case-drawer-close", "children"),
-    Input("page-setup", "data"), State("window-choice", "value"), State("window-range", "start_date"),
-    State("window-range", "end_date"),
+    Output("window-dates", "data"), Output("case-table", "columns"), Output("case-drawer-close", "children"),
+    Input("page-setup", "data"), State("window-choice", "value"), State("window-dates", "data"),
+)
+
+# Dates picked in the date range (prevent_initial_call: the page's own dates come with its setup).
+clientside_callback(
+    """
+    function(start, end, dates) {
+        const picked = start && end ? [start.slice(0, 10), end.slice(0, 10)] : null;
+        return JSON.stringify(picked) === JSON.stringify(dates || null) ? window.dash_clientside.no_update : picked;
+    }
+    """,
+    Output("window-dates", "data", allow_duplicate=True),
+    Input("window-range", "start_date"), Input("window-range", "end_date"), State("window-dates", "data"),
+    prevent_initial_call=True,
 )
 
 # The date range shows only for a custom window.
@@ -294,20 +310,19 @@ clientside_callback(
 # Keep the URL in step with the pickers without reloading the page.
 clientside_callback(
     """
-    function(metric, choice, start, end) {
+    function(metric, choice, dates) {
         const url = new URL(window.location.href);
         url.searchParams.set('m', metric);
         url.searchParams.set('w', choice);
-        if (choice === 'custom' && start && end) {
-            url.searchParams.set('from', start.slice(0, 10));
-            url.searchParams.set('to', end.slice(0, 10));
+        if (choice === 'custom' && dates) {
+            url.searchParams.set('from', dates[0]);
+            url.searchParams.set('to', dates[1]);
         } else { url.searchParams.delete('from'); url.searchParams.delete('to'); }
         window.history.replaceState(window.history.state, '', url.toString());
         return window.dash_clientside.no_update;
     }
     """,
     Output("metric", "className"),
-    Input("metric", "value"), Input("window-choice", "value"),
-    Input("window-range", "start_date"), Input("window-range", "end_date"),
+    Input("metric", "value"), Input("window-choice", "value"), Input("window-dates", "data"),
     prevent_initial_call=True,
 )

@@ -25,9 +25,10 @@ def app_now():
     return local_now(current_app.config["GRIDBOARD"])
 
 
-def resolve_window(choice: str, start_date: str | None, end_date: str | None):
-    """The Window of the picker; a custom range needs both dates (else 7 days)."""
+def resolve_window(choice: str, dates: list | None):
+    """The Window of the picker; a custom range needs both dates, ``[start, end]`` (else 7 days)."""
     now = app_now()
+    start_date, end_date = dates if dates and len(dates) == 2 else (None, None)
     if choice == "custom" and start_date and end_date:
         return parse_window(f"{start_date[:10]}..{end_date[:10]}", now)
     if choice in ("today", "7d", "30d"):

@@ -102,6 +102,40 @@ def assert_no_t2(resp):
 
 # --- pages ---------------------------------------------------------------------------
 
+def _page_in_layout(resp) -> list:
+    """The children of the page container in a ``/_dash-layout`` answer (None: left for the router)."""
+    found = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == "_pages_content":
+                found.append(node["props"].get("children"))
+            for value in node.get("props", {}).values():
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+    visit(resp.get_json())
+    return found
+
+
+def test_the_layout_carries_the_page_the_browser_is_on_with_the_same_checks_as_the_router(site):
+    t1, _ = client(site, "t1_leader")
+    own = t1.get("/_dash-layout", headers={"Referer": f"http://localhost/township/{T1}?lang=en&w=30d"})
+    [page] = _page_in_layout(own)
+    assert f'"code": "{T1}"' in json.dumps(page) and '"window": "30d"' in json.dumps(page)
+    assert_no_t2(own)
+    # another township's address: the page says "no access" and nothing of it (as the router would)
+    other = t1.get("/_dash-layout", headers={"Referer": f"http://localhost/township/{T2}"})
+    [page] = _page_in_layout(other)
+    assert "gb-forbidden" in json.dumps(page) and f'"code": "{T2}"' not in json.dumps(page)
+    assert_no_t2(other)
+    # no address, or another site's: the empty container that Dash's router fills
+    for headers in ({}, {"Referer": f"http://elsewhere.example/township/{T1}"}):
+        assert _page_in_layout(t1.get("/_dash-layout", headers=headers)) == [None]
+    assert_refused(client(site, "anonymous")[0].get("/_dash-layout", headers={"Referer": "http://localhost/"}), 401)
+
+
 STALE = ("anonymous", "revoked_kiosk", "leaving", "reset_me")
 PAGES = ["/", f"/township/{T1}", f"/township/{T2}", f"/village/{V1}", f"/village/{V3}", f"/grid/{G1}",
          f"/grid/{G4}", "/wall", f"/wall/township/{T1}", f"/wall/township/{T2}", "/briefing",
@@ -314,7 +348,7 @@ def test_two_users_of_different_scopes_never_see_each_others_cached_numbers(site
 
 # --- peer aggregates ---------------------------------------------------------------------------
 
-MAP_OUTPUT = "..map.figure...map-paint.data.."  # the map callback: its figure and its values
+MAP_OUTPUT = "..map.figure...map-paint.data...map-key.data.."  # the map callback: its figure and its values
 
 def test_peer_aggregates_off_keeps_a_township_leader_out_of_the_city_view(site):
     set_settings(site.app, peer_aggregates=False)

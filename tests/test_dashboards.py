@@ -38,14 +38,14 @@ def test_a_timed_out_query_shows_an_error_state_on_its_own_panel_only(city_ctx, 
     failed = {"kind": "message", "text": "数据暂不可用，稍后自动重试", "error": True}
     with acting_as(SYSTEM):
         monkeypatch.setattr(command, "kpis", slow)
-        out = command.update_panels(VIEW, "7d", None, None, 1)
+        out = command.update_panels(VIEW, "7d", None, 1)
         assert out["kpis"] == failed
         assert [out[k]["kind"] for k in ("nodes", "trend", "categories", "party", "as-of")] == [
             "bars", "lines", "hbars", "party", "text"]
         monkeypatch.setattr(command, "node_counts", slow)
-        assert command.update_panels(VIEW, "7d", None, None, 1)["nodes"] == failed
+        assert command.update_panels(VIEW, "7d", None, 1)["nodes"] == failed
         monkeypatch.setattr(command, "children_ranking", slow)
-        assert command.update_ranking(VIEW, "7d", None, None, "open", 1) == failed
+        assert command.update_ranking(VIEW, "7d", None, "open", 1) == failed
 
 
 def test_a_refusal_is_not_an_error_state(city_ctx, monkeypatch):
@@ -59,12 +59,12 @@ def test_a_refusal_is_not_an_error_state(city_ctx, monkeypatch):
 
         with acting_as(SYSTEM):
             monkeypatch.setattr(command, "live_sessions", refuse)
-            out = command.update_panels(VIEW, "7d", None, None, 1)
+            out = command.update_panels(VIEW, "7d", None, 1)
             assert out["party"] == {"kind": "message", "text": "无权查看该区域", "error": False}
             assert out["kpis"]["kind"] == "tiles"
             monkeypatch.setattr(command, "children_ranking", refuse)
             with pytest.raises(type(refusal)):
-                command.update_ranking(VIEW, "7d", None, None, "open", 1)
+                command.update_ranking(VIEW, "7d", None, "open", 1)
         monkeypatch.undo()
 
 
@@ -72,7 +72,7 @@ def test_panel_reads_in_a_request_nobody_signed_into_are_refused(city_ctx):
     import dashboards.command as command
     from queries.access import NotAuthorized
     with pytest.raises(NotAuthorized):  # test_request_context never passed the gate: nobody
-        command.update_panels(VIEW, "7d", None, None, 1)
+        command.update_panels(VIEW, "7d", None, 1)
 
 
 def test_a_recolour_carries_values_only_and_stays_small():
@@ -286,3 +286,19 @@ def test_the_party_panel_counts_and_lists_the_live_sessions():
     assert panel["live_title"].endswith("(1)") and panel["live"][0]["count"] == "12/20"
     assert panel["live"][0]["text"].startswith("党课 · ") and panel["live"][0]["text"].endswith(" · 第一支部")
     assert panels.party_panel(PartySummary(), [], "en")["stats"][3]["text"] == "—"  # no basis: no rate
+
+
+def test_the_map_is_sent_whole_only_when_it_draws_another_view(city_ctx):
+    """A recolour or refresh of the drawn view sends values; a new view or language sends the figure."""
+    from dash import no_update
+
+    import dashboards.command as command
+    from queries.access import SYSTEM, acting_as
+    with acting_as(SYSTEM):
+        fig, paint, key = command.update_map(VIEW, "7d", None, "open", 1, None)
+        assert fig["data"][0]["type"] == "choroplethmap" and paint["full"] and key == "city::zh"
+        fig, paint, key = command.update_map(VIEW, "7d", None, "overdue", 1, "city::zh")
+        assert fig is no_update and key is no_update and not paint["full"] and len(paint["z"]) > 0
+        english = {**VIEW, "lang": "en"}
+        fig, _paint, key = command.update_map(english, "7d", None, "overdue", 1, "city::zh")
+        assert fig is not no_update and key == "city::en"

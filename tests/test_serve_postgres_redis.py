@@ -85,8 +85,7 @@ def kpis_request(window: str = "7d") -> bytes:
     inputs = [{"id": "panel-view", "property": "data",
                "value": {"scope": {"level": "city", "code": ""}, "lang": "en", "query": {}}},
               {"id": "window-choice", "property": "value", "value": window},
-              {"id": "window-range", "property": "start_date", "value": None},
-              {"id": "window-range", "property": "end_date", "value": None},
+              {"id": "window-dates", "property": "data", "value": None},
               {"id": "data-version", "property": "data", "value": 1}]
     return json.dumps({"output": "panels-data.data", "outputs": {"id": "panels-data", "property": "data"},
                        "inputs": inputs, "changedPropIds": ["window-choice.value"], "state": []}).encode()

@@ -80,7 +80,11 @@ def crumbs(browser) -> str:
 
 
 def test_city_map_draws_every_grid(browser, live_server):
-    open_page(browser, live_server.url + "/")
+    loaded = open_page(browser, live_server.url + "/")
+    # the page came with the layout: its callbacks were the first asked, with no round trip for the page
+    outputs = [s["output"] for s in loaded["server"]]
+    assert "panels-data.data" in outputs and not any("_pages_content" in o for o in outputs), outputs
+    assert browser.title == "gridboard"
     state = wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["features"] == 1798 and s)
     assert state["locations"] == 1798
     with sqlite3.connect(db_path(live_server.db_url)) as con:

@@ -38,6 +38,13 @@ PANELS = (".gb-wall-head", ".gb-wall-kpis", "#map", ".gb-wall-ranking", ".gb-wal
           ".gb-wall-attention")
 
 # the text of the row at the top of a list's visible box (what a person reads there now)
+SCROLL_STATE = """
+const box = document.querySelector(arguments[0] + ' .gb-wall-scroll'), ul = box && box.firstElementChild;
+const r = box && box.getBoundingClientRect(), el = r && document.elementFromPoint(r.left + r.width / 2, r.top + 4);
+return box && ul && {static: box.dataset.static, steps: ul.dataset.steps, rows: ul.children.length,
+                     boxHeight: box.clientHeight, listHeight: ul.scrollHeight, transform: ul.style.transform,
+                     atTop: el && (el.id || el.className || el.tagName), inflight: window.__gb && window.__gb.inflight};
+"""
 TOP_ROW = """
 const box = document.querySelector(arguments[0] + ' .gb-wall-scroll');
 if (!box) { return null; }
@@ -222,8 +229,12 @@ def test_the_ticker_moves_by_itself_takes_in_a_new_case_and_the_page_keeps_its_s
     open_wall(browser, wall_server.page("/wall", step=1, refresh=2), hook=True)
     first = wait(browser, lambda: browser.execute_script(TOP_ROW, "#wall-ticker"), what="ticker row")
     # nobody touches it, yet another row comes to the top
-    wait(browser, lambda: (row := browser.execute_script(TOP_ROW, "#wall-ticker")) and row != first,
-         what="the ticker to advance")
+    try:
+        wait(browser, lambda: (row := browser.execute_script(TOP_ROW, "#wall-ticker")) and row != first,
+             what="the ticker to advance")
+    except TimeoutException:  # say what the list was doing, so that a failure under load can be told apart
+        raise AssertionError(f"the ticker did not advance from {first!r}: "
+                             f"{browser.execute_script(SCROLL_STATE, '#wall-ticker')}") from None
     # many refreshes later the page holds as many elements: rows are recycled, not added
     wait(browser, lambda: map_settled(browser), 60, "map drawn")
     count = ("return [document.getElementsByTagName('*').length,"
