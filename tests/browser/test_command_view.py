@@ -50,6 +50,13 @@ def started(browser) -> int:
     return browser.execute_script("return window.__gb.started")
 
 
+def signed_out(browser):
+    """Leave the open page first, then clear the cookies: a request of that page still in flight could
+    otherwise bring a refreshed session cookie back after they were deleted."""
+    browser.get("about:blank")
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+
+
 def wait_for(predicate, timeout=20.0):
     """Poll a condition on the page (no fixed sleeps: return as soon as it holds)."""
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
@@ -290,7 +297,7 @@ def test_a_ranked_township_is_a_link_that_drills_in_without_reloading_the_page(b
 
 
 def test_a_signed_out_browser_signs_in_and_lands_on_the_page_it_asked_for(browser, live_server):
-    browser.delete_all_cookies()
+    signed_out(browser)
     with sqlite3.connect(db_path(live_server.db_url)) as con:
         village = con.execute("select code from village order by code limit 1").fetchone()[0]
     browser.get(f"{live_server.url}/village/{village}?lang=en")
@@ -313,7 +320,7 @@ def test_a_signed_out_browser_signs_in_and_lands_on_the_page_it_asked_for(browse
 
 
 def test_a_township_leader_lands_on_the_township_and_cannot_open_another(browser, live_server):
-    browser.delete_all_cookies()
+    signed_out(browser)
     sign_in(browser, live_server.url, LEADER, TESTER_PASSWORD)
     with sqlite3.connect(db_path(live_server.db_url)) as con:
         mine, other = [r[0] for r in con.execute("select code from township order by code limit 2")]
