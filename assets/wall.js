@@ -48,7 +48,10 @@
 
   // --- self-scrolling lists ----------------------------------------------------------------------
   // Step one row every data-step-ms; after the last real row the copies are in view, and the list
-  // jumps back to the top without a visible seam.
+  // jumps back to the top without a visible seam.  Every answer of the server draws a new list, so
+  // the place in the loop is kept per panel (the list's parent stays) and a new list is shown where
+  // the old one was: otherwise each refresh would start the loop again, and a refresh coming about
+  // as often as a step would keep the list from ever moving.
   function stepList(box, now, stepMs) {
     var ul = box.firstElementChild;
     if (!ul) { return; }
@@ -57,15 +60,22 @@
     if (!n) { return; }
     var first = rows[0], last = rows[n - 1];
     var contentH = last.offsetTop + last.offsetHeight - first.offsetTop;
-    var st = scrollState.get(ul);
-    if (!st) { st = {i: 0, next: now + stepMs, steps: 0}; scrollState.set(ul, st); }
+    var panel = box.parentElement || box;
+    var st = scrollState.get(panel);
+    if (!st) { st = {i: 0, next: now + stepMs, steps: 0, ul: ul}; scrollState.set(panel, st); }
+    if (st.i > n) { st.i = 0; }
+    if (st.ul !== ul) {                                 // a new answer: the new list takes the old one's place
+      st.ul = ul;
+      ul.style.transition = 'none';
+      ul.style.transform = st.i ? 'translateY(' + (-(rows[st.i].offsetTop - first.offsetTop)) + 'px)' : '';
+      ul.dataset.steps = String(st.steps);
+    }
     if (contentH <= box.clientHeight + 1) {          // everything fits: stand still, no copies
       if (box.dataset.static !== '1') { box.dataset.static = '1'; }
       if (st.i) { st.i = 0; ul.style.transition = 'none'; ul.style.transform = ''; }
       return;
     }
     if (box.dataset.static !== '0') { box.dataset.static = '0'; }
-    if (st.i > n) { st.i = 0; }
     if (now < st.next) { return; }
     st.i += 1; st.steps += 1; st.next = now + stepMs;
     ul.style.transition = 'transform 600ms ease';
@@ -73,7 +83,7 @@
     ul.dataset.steps = String(st.steps);
     if (st.i >= n) {                                   // the copy of row 1 is on top: back to the real one
       setTimeout(function () {
-        st.i = 0; ul.style.transition = 'none'; ul.style.transform = 'translateY(0px)';
+        st.i = 0; st.ul.style.transition = 'none'; st.ul.style.transform = 'translateY(0px)';
       }, 650);
     }
   }

@@ -235,6 +235,12 @@ def test_the_ticker_moves_by_itself_takes_in_a_new_case_and_the_page_keeps_its_s
     except TimeoutException:  # say what the list was doing, so that a failure under load can be told apart
         raise AssertionError(f"the ticker did not advance from {first!r}: "
                              f"{browser.execute_script(SCROLL_STATE, '#wall-ticker')}") from None
+    # every answer draws a new list, which goes on from the old one's place in the loop
+    steps = ("const ul = document.querySelector('#wall-ticker .gb-wall-scroll ul');"
+             " return ul ? parseInt(ul.dataset.steps || '0', 10) : 0;")
+    answered, before = browser.execute_script(ANSWERS, "wall-ticker"), browser.execute_script(steps)
+    wait(browser, lambda: browser.execute_script(ANSWERS, "wall-ticker") >= answered + 2, 60, "two answers")
+    assert browser.execute_script(steps) >= max(before, 1)
     # many refreshes later the page holds as many elements: rows are recycled, not added
     wait(browser, lambda: map_settled(browser), 60, "map drawn")
     count = ("return [document.getElementsByTagName('*').length,"
