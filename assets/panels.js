@@ -1,4 +1,4 @@
-/* The command view's panels drawn from plain data (dashboards.figures *_panel).
+/* The command view's panels drawn from plain data (dashboards.panels).
  *
  * The KPI tiles, node counts, categories, the children's ranking, the daily
  * trend and the party card are a few dozen numbers each.  Drawn as Plotly
@@ -98,7 +98,6 @@
       var col = el('button', 'gb-vbar');
       col.type = 'button';
       col.title = it.label + ': ' + it.text;
-      col.setAttribute('data-key', it.pick);
       var plot = el('div', 'gb-vbar-plot');
       var bar = el('div', 'gb-vbar-fill');
       bar.style.height = (100 * (it.value || 0) / top) + '%';
@@ -113,12 +112,14 @@
     root.appendChild(row);
   }
 
-  // a link inside the app: the address changes and Dash's router draws the page, as dcc.Link does
+  // a link inside the app: the shell's location takes the address (as a click on the map does), and
+  // Dash's router draws the page without a reload; a click that asks for a new tab is left to the browser
   function follow(event) {
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) { return; }
+    var dc = window.dash_clientside;
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey ||
+        !dc || !dc.set_props) { return; }
     event.preventDefault();
-    window.history.pushState({}, '', event.currentTarget.getAttribute('href'));
-    window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+    dc.set_props('nav', {href: event.currentTarget.getAttribute('href')});
     window.scrollTo(0, 0);
   }
 
@@ -222,7 +223,7 @@
     });
   }) : null;
 
-  function render(id, data) {
+  function renderOne(id, data) {
     last[id] = data;
     draw(id);
     var root = document.getElementById(id);
@@ -234,13 +235,9 @@
   }
 
   window.gbPanels = {
-    // one panel: gbPanels.render('ranking', data); several: gbPanels.render({kpis: …, nodes: …})
-    render: function (id, data) {
-      if (typeof id === 'object' && id) {
-        Object.keys(id).forEach(function (k) { if (id[k]) { render(k, id[k]); } });
-      } else if (data) {
-        render(id, data);
-      }
+    // panels by their container's id: gbPanels.render({kpis: …, nodes: …})
+    render: function (panels) {
+      Object.keys(panels || {}).forEach(function (id) { if (panels[id]) { renderOne(id, panels[id]); } });
       return window.dash_clientside.no_update;
     }
   };

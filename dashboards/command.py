@@ -67,7 +67,7 @@ def make_command_view(scope: Scope, query: dict):
     ])
     return html.Div(className="gb-view", children=[
         # ``page`` tells the shell's panels that this is a command view (the wall has a view too)
-        dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang, "query": query, "page": "command"}),
+        dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang, "page": "command"}),
         page_setup(lang, window_choice, query.get("from") if custom else None, query.get("to") if custom else None),
         header,
     ])
@@ -89,7 +89,7 @@ def make_command_panels():
     side = html.Div(className="gb-side", children=[
         html.Div(id="kpis", className="gb-kpis"),
         make_card(t("node_counts", "zh"), make_panel("nodes", "210px")),
-        make_card(t("ranking", "zh"), make_panel("ranking", "440px"), card_id="ranking-card"),
+        make_card(t("ranking", "zh"), make_panel("ranking", "440px")),
     ])
     lower = html.Div(className="gb-row", children=[
         make_card(t("trend", "zh"), make_panel("trend", "260px")),
@@ -251,7 +251,7 @@ clientside_callback(
     Output("kpis", "className"), Input("panels-data", "data"),
 )
 clientside_callback(
-    "function(data) { return window.gbPanels.render('ranking', data); }",
+    "function(data) { return window.gbPanels.render({ranking: data}); }",
     Output("ranking", "className"), Input("ranking-data", "data"),
 )
 
