@@ -247,7 +247,7 @@ def test_the_ticker_moves_by_itself_takes_in_a_new_case_and_the_page_keeps_its_s
              " document.querySelectorAll('#wall-ticker li').length]")
     seen = browser.execute_script(ANSWERS, "wall-ticker")
     samples, heap = [], []
-    for k in (2, 4, 6, 8):
+    for k in (2, 4, 6, 8, 10, 12):
         wait(browser, lambda: browser.execute_script(ANSWERS, "wall-ticker") >= seen + k, 60, "refreshes")
         samples.append(browser.execute_script(count))
         # sampled between answers: a response still being handled holds memory that is not retained
@@ -257,7 +257,11 @@ def test_the_ticker_moves_by_itself_takes_in_a_new_case_and_the_page_keeps_its_s
     elements = [n for n, _ in samples]
     assert max(elements) - min(elements) <= 3, samples    # a transient tooltip or two, no growth
     assert {rows for _, rows in samples} == {2 * 16}      # 16 newest cases, drawn twice for the loop
-    assert heap[-1] - heap[0] < 2_000_000, heap           # the script heap after garbage collection
+    # the script heap after garbage collection: on a busy machine one sample can hold several MB that a
+    # refresh still uses (23.4, 27.1, 21.8 and 28.3 MB were read in one run), while memory that is kept
+    # raises every sample; so the lower of the last two is compared with the lower of the first two,
+    # eight refreshes apart
+    assert min(heap[-2:]) - min(heap[:2]) < 2_000_000, heap
     # Dash's undo history (one entry per tick of every Interval) is kept short
     assert browser.execute_script("return window.store.getState().history.past.length") <= 10
     # a case received now arrives at the top of the ticker
