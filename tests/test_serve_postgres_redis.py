@@ -108,8 +108,12 @@ def test_several_workers_answer_the_same_numbers_from_one_shared_cache(workers, 
     assert len(worker_pids(proc)) == 3
     with urllib.request.urlopen(base + "/", timeout=10) as resp:
         assert resp.status == 200
+    # the first answer fills the shared cache (on a busy machine one of its panels may reach the query
+    # time limit and show its error state, which is not cached); every worker then answers from it
+    post(base, kpis_request(), reader)
     answers = [post(base, kpis_request(), reader) for _ in range(9)]
-    assert all(a == answers[0] for a in answers)
+    differ = [i for i, a in enumerate(answers) if a != answers[0]]
+    assert not differ, (differ, answers[0], answers[differ[0]] if differ else None)
     text_of = json.dumps(answers[0], ensure_ascii=False)
     engine = create_engine(pg_city)
     with engine.connect() as conn:
