@@ -134,20 +134,79 @@
   // These maps have no labels, so those frames draw the same picture again: five or so per load,
   // drill or recolour, each a whole frame drawn in software on a machine without a GPU. Plotly
   // does not pass the option through, so it is set on every map as soon as the map appears.
-  function noFade() {
+  function noFade(map) {
+    if (typeof map._fadeDuration === 'number') { map._fadeDuration = 0; }
+  }
+
+  // A frame drawn while a layer's tiles are still being cut (a first load, a drill) is drawn again
+  // once they have arrived, and in a software-rendered browser each frame costs ~100 ms of the
+  // cores that cut them.  So, unless the map is being moved, the last whole picture stays up until
+  // the next one is whole: one frame instead of four or five.  MapLibre asks for a frame whenever a
+  // tile arrives; after HOLD_MS a frame is drawn whatever has arrived.
+  var HOLD_MS = 1500;
+  function holdPartialFrames(map) {
+    var painter = map.painter;
+    if (!painter || typeof painter.render !== 'function' || painter.gbHold) { return; }
+    var render = painter.render, since = 0, timer = null;
+    painter.render = function () {
+      var whole = !map.style || (map.style.loaded() && map.areTilesLoaded());
+      var now = performance.now();
+      if (whole || map.isMoving() || (since && now - since > HOLD_MS)) {
+        since = 0;
+        clearTimeout(timer);
+        return render.apply(this, arguments);
+      }
+      if (!since) {
+        since = now;
+        timer = setTimeout(function () { map.triggerRepaint(); }, HOLD_MS + 20);
+      }
+      return undefined;
+    };
+    painter.gbHold = true;
+  }
+
+  function tuneMaps() {
     document.querySelectorAll('.js-plotly-plot').forEach(function (gd) {
       var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-      if (sub && sub.map && typeof sub.map._fadeDuration === 'number') { sub.map._fadeDuration = 0; }
+      if (sub && sub.map) {
+        noFade(sub.map);
+        holdPartialFrames(sub.map);
+      }
     });
   }
+  // Dash's graph asks Plotly to fit the graph to its box after its first plot, and whenever the box
+  // changes.  Plotly waits 100 ms, then relayouts the graph, even when the box has the size the graph
+  // already has: nothing is redrawn, but the page is busy for those 100 ms after a map's first figure
+  // has drawn.  So a resize to the same size (within Plotly's own 1 px) ends at once.
+  function sameSize(gd) {
+    var full = gd && gd._fullLayout, ctx = (gd && gd._context) || {};
+    if (!full || !gd.layout || ctx.fillFrame || ctx.frameMargins || !gd.offsetParent) { return false; }
+    var style = window.getComputedStyle(gd);
+    return Math.abs(parseFloat(style.width) - full.width) <= 1 && Math.abs(parseFloat(style.height) - full.height) <= 1;
+  }
+  function quickResize() {
+    var plots = window.Plotly && window.Plotly.Plots;
+    if (!plots || !plots.resize || plots.resize.gbQuick) { return; }
+    var resize = plots.resize;
+    plots.resize = function (gd) {
+      var div = typeof gd === 'string' ? document.getElementById(gd) : gd;
+      return sameSize(div) && !div._resolveResize ? Promise.resolve(div) : resize.apply(this, arguments);
+    };
+    plots.resize.gbQuick = true;
+  }
+  // plotly.js arrives as a script that Dash's graph adds when it first draws
+  document.addEventListener('load', function (e) {
+    if (e.target && e.target.tagName === 'SCRIPT') { quickResize(); }
+  }, true);
+
   var canvases = document.getElementsByClassName('maplibregl-canvas'), seen = 0;
   new MutationObserver(function () {
-    if (canvases.length !== seen) { seen = canvases.length; noFade(); }
+    if (canvases.length !== seen) { seen = canvases.length; tuneMaps(); }
   }).observe(document.documentElement, {childList: true, subtree: true});
 
   window.gbMap = {
     paint: function (paint) {
-      noFade();
+      tuneMaps();
       if (paint) {
         legend(paint.legend);
         if (!paint.full) { recolour(paint); }

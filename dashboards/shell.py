@@ -76,7 +76,8 @@ def _page_address() -> tuple[str, str] | None:
     return ref.path, f"?{ref.query}" if ref.query else ""
 
 
-@callback(Output("data-version", "data"), Input("version-poll", "n_intervals"), State("data-version", "data"))
+@callback(Output("data-version", "data"), Input("version-poll", "n_intervals"), State("data-version", "data"),
+          prevent_initial_call=True)
 def poll_version(_n, known):
     """One primary-key read; panels hear about it only when the number changed."""
     version = current_version()

@@ -157,6 +157,58 @@ def test_clicking_the_map_drills_into_the_township_and_the_breadcrumb_goes_back(
     assert code  # the grid we aimed at exists
 
 
+# Counts, for each frame MapLibre renders, the draw calls it made and whether every tile was in.
+FRAME_PROBE = """
+const gd = document.querySelector('#map .js-plotly-plot'), m = gd._fullLayout.map._subplot.map;
+const gl = m.painter.context.gl, frames = window.__frames = [];
+let draws = 0;
+for (const name of ['drawElements', 'drawArrays']) {
+  const f = gl[name].bind(gl);
+  gl[name] = function () { draws++; return f.apply(null, arguments); };
+}
+m.on('render', () => { frames.push({draws: draws, whole: m.style.loaded() && m.areTilesLoaded(),
+                                    moving: m.isMoving()}); draws = 0; });
+"""
+
+
+def test_a_drill_draws_the_new_scope_once_its_tiles_are_in(browser, live_server):
+    """A frame of half-cut tiles would be drawn again a moment later: the map keeps the last whole
+    picture instead (assets/map.js), and draws the township once, whole."""
+    open_page(browser, live_server.url + "/")
+    wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["features"] == 1798)
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        township, n_grids = con.execute("select township_code, count(*) from grid group by township_code "
+                                        "order by township_code limit 1").fetchone()
+    browser.execute_script(FRAME_PROBE)
+    before = started(browser)
+    browser.execute_script("window.history.pushState({}, '', arguments[0]);"
+                           "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));", f"/township/{township}")
+    wait_quiet(browser, before)
+    wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["features"] == n_grids)
+    frames = browser.execute_script("return window.__frames")
+    drawn = [f for f in frames if f["draws"]]
+    assert drawn and drawn[-1]["whole"], frames           # the township is on the canvas
+    assert all(f["whole"] or f["moving"] for f in drawn), frames  # and nothing half-cut was drawn first
+    assert any(not f["whole"] for f in frames), frames   # (there were frames while its tiles were being cut)
+
+
+def test_a_resize_to_the_same_size_ends_at_once_and_a_real_one_relayouts(browser, live_server):
+    open_page(browser, live_server.url + "/")
+    result = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const gd = document.querySelector('#map .js-plotly-plot');
+        let relayouts = 0;
+        gd.on('plotly_relayout', () => relayouts++);
+        Plotly.Plots.resize(gd).then(() => {
+          const same = {relayouts: relayouts, width: gd._fullLayout.width};
+          gd.parentElement.style.width = (gd._fullLayout.width - 100) + 'px';
+          Plotly.Plots.resize(gd).then(() => done({same: same, relayouts: relayouts, width: gd._fullLayout.width}));
+        });
+    """)
+    assert result["same"]["relayouts"] == 0, result
+    assert result["relayouts"] == 1 and abs(result["width"] - (result["same"]["width"] - 100)) <= 1, result
+
+
 def test_deep_link_opens_the_village_in_english(browser, live_server):
     with sqlite3.connect(db_path(live_server.db_url)) as con:
         village, township, name_en = con.execute(
