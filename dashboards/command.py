@@ -18,11 +18,12 @@ from dashboards.account import ACCOUNT_TEXT
 from dashboards.caseview import case_columns, make_case_drawer
 from dashboards.components import (WINDOW_CHOICES, app_now, guarded, href, make_breadcrumb, make_card,
                                    make_graph, make_panel, resolve_window)
-from dashboards.i18n import area_names, norm_lang, t
+from dashboards.i18n import LANGS, area_names, norm_lang, t
 from dashboards.mapview import base_figure, value_paint, view_key
 from queries.access import AccessDenied, current_principal, scope_allows
 from queries.areas import area_name
 from queries.cases import category_ranking, children_ranking, kpis, node_counts, open_now, trend
+from queries.mapbase import map_base
 from queries.mapdata import METRICS, map_values
 from queries.party import live_sessions, party_summary
 from queries.scope import Scope
@@ -97,7 +98,9 @@ def make_command_panels():
         make_card(t("party", "zh"), html.Div(id="party", className="gb-party")),
     ])
     return html.Div(className="gb-command", children=[
-        dcc.Store(id="panel-view"),    # the view of a command page (not the wall's): what the panels show
+        # the view of a command page (not the wall's), read from the address: what the panels show
+        dcc.Store(id="panel-view"),
+        dcc.Store(id="map-view"),      # the view the map shows: a command page's, or the wall's
         dcc.Store(id="window-dates"),  # [from, to] of a custom window
         dcc.Store(id="panels-data"),   # every panel but the ranking, in one answer
         dcc.Store(id="ranking-data"),  # the ranking, which follows the metric too
@@ -127,7 +130,7 @@ def _scope(view) -> Scope:
     return Scope.from_dict(view["scope"])
 
 
-@callback(Output("map", "figure"), Output("map-paint", "data"), Output("map-key", "data"), Input("view", "data"),
+@callback(Output("map", "figure"), Output("map-paint", "data"), Output("map-key", "data"), Input("map-view", "data"),
           *VIEW_INPUTS[1:], Input("metric", "value"), Input("data-version", "data"), State("map-key", "data"))
 @guarded(lambda lang: (figures.empty_figure(t("error", lang)), None, None))
 def update_map(view, choice, dates, metric_code, _version, drawn_key):
@@ -144,8 +147,9 @@ def update_map(view, choice, dates, metric_code, _version, drawn_key):
     key = f"{view_key(scope)}:{lang}"  # (another language: the names in the hover change too)
     if drawn_key == key:
         return no_update, value_paint(scope, values, metric, lang, home), no_update
-    return (base_figure(scope, values, metric, lang, home, showscale=False),
-            value_paint(scope, values, metric, lang, home, full=True), key)
+    base = map_base(scope)  # (read once for both: a cached frame, unpickled on every read)
+    return (base_figure(scope, values, metric, lang, home, showscale=False, base=base),
+            value_paint(scope, values, metric, lang, home, full=True, base=base), key)
 
 
 def _failed(lang: str) -> dict:
@@ -221,7 +225,7 @@ def view_query(view: dict, metric: str, choice: str, dates: list | None) -> dict
 
 
 @callback(Output("nav", "href"), Input("map", "clickData"),
-          State("view", "data"), State("metric", "value"), State("window-choice", "value"),
+          State("map-view", "data"), State("metric", "value"), State("window-choice", "value"),
           State("window-dates", "data"), prevent_initial_call=True)
 def drill(map_click, view, metric, choice, dates):
     """A click on a grid opens the next level down (a ranked child is a link of its own)."""
@@ -239,10 +243,34 @@ clientside_callback(
     Input("map-paint", "data"),
 )
 
-# The shell's panels show a command page's view; the wall's view is not theirs to read.
+# The shell's panels and map show the view of a command page's address, read in the browser as soon as
+# the address changes: a drill asks for their data while the server renders the page's header, instead
+# of after it.  The server decides what the viewer may read (every query checks the scope); the page's
+# own ``view`` store, which arrives with its header, says the same, and sets nothing off again.  On other
+# pages the panels keep what they had, and the map shows the page's view if it has one (the wall's).
 clientside_callback(
-    "function(view) { return view && view.page === 'command' ? view : window.dash_clientside.no_update; }",
-    Output("panel-view", "data"), Input("view", "data"),
+    f"""
+    function(path, search, view, defaultLang, panelView, mapView) {{
+        const nu = window.dash_clientside.no_update;
+        const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+        let fromAddress = null;
+        const m = /^\\/(?:(township|village|grid)\\/([^\\/]+)\\/?)?$/.exec(path || '');
+        if (m) {{
+            const asked = new URLSearchParams(search || '').get('lang');
+            const lang = asked ? ({list(LANGS)!r}.indexOf(asked) >= 0 ? asked : 'zh') : defaultLang;
+            try {{
+                fromAddress = {{scope: {{level: m[1] || 'city', code: decodeURIComponent(m[2] || '')}}, lang: lang,
+                               page: 'command'}};
+            }} catch (e) {{ fromAddress = null; }}
+        }}
+        const forMap = view && view.page !== 'command' ? view : fromAddress;
+        return [!fromAddress || same(fromAddress, panelView) ? nu : fromAddress,
+                !forMap || same(forMap, mapView) ? nu : forMap];
+    }}
+    """,
+    Output("panel-view", "data"), Output("map-view", "data"),
+    Input("nav", "pathname"), Input("nav", "search"), Input("view", "data"),
+    State("default-lang", "data"), State("panel-view", "data"), State("map-view", "data"),
 )
 
 # The panels draw themselves from their data (assets/panels.js writes their DOM and returns no_update).

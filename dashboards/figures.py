@@ -125,8 +125,9 @@ def map_figure(base, values, ns, metric: dict, layer_url: str, border_url: str |
     # plain data (``figure``): graph objects spent ~40 ms validating the 1,798-long arrays
     trace = {
         "type": "choroplethmap", "geojson": layer_url, "featureidkey": "properties.id",
-        "locations": list(base["code"]), "z": _drawn(z, lo), "text": _hover_text(z, note, metric, lang),
-        "zmin": lo, "zmax": hi, "customdata": [list(c) for c in zip(base["target"], base["label"], base["worker"])],
+        "locations": base["code"].tolist(), "z": _drawn(z, lo), "text": _hover_text(z, note, metric, lang),
+        "zmin": lo, "zmax": hi,
+        "customdata": [list(c) for c in zip(base["target"].tolist(), base["label"].tolist(), base["worker"].tolist())],
         "colorscale": GOOD_HIGH if metric["higher_is_better"] else ATTENTION,
         "marker": {"opacity": opacity, "line": {"width": 0.4, "color": "#ffffff"}},
         "hovertemplate": map_hover(metric, lang), "showscale": showscale,

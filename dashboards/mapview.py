@@ -60,9 +60,9 @@ def outside_home(scope: Scope, base: pd.DataFrame, home: Scope | None) -> list[b
 
 
 def value_paint(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None,
-                full: bool = False) -> dict:
-    """The map's values in the drawn grid order (``figures.map_paint``)."""
-    base = map_base(scope)
+                full: bool = False, base: pd.DataFrame | None = None) -> dict:
+    """The map's values in the drawn grid order (``figures.map_paint``); ``base``: ``map_base(scope)`` if read."""
+    base = map_base(scope) if base is None else base
     v = aligned(base, values)
     paint = map_paint(v["value"].tolist(), v["n"].tolist(), metric, lang, outside_home(scope, base, home), full=full)
     # the drawn figure this paint belongs to (its uirevision): the browser drops a paint of another view
@@ -74,8 +74,8 @@ def view_key(scope: Scope) -> str:
 
 
 def base_figure(scope: Scope, values: pd.DataFrame, metric: dict, lang: str, home: Scope | None = None,
-                showscale: bool = True) -> dict:
-    base = map_base(scope)
+                showscale: bool = True, base: pd.DataFrame | None = None) -> dict:
+    base = map_base(scope) if base is None else base
     v = aligned(base, values)
     dim = outside_home(scope, base, home)
     if dim is not None:  # the names of other townships' grid workers are not theirs to read

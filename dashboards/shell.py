@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 
 from dashboards.command import make_command_panels, make_controls, make_map_card
+from dashboards.i18n import norm_lang
 from queries.access import AccessDenied
 from queries.version import current_version
 
@@ -21,6 +22,7 @@ def make_shell():
     return html.Div(className="gb-app", children=[
         dcc.Location(id="nav", refresh="callback-nav"),
         dcc.Store(id="data-version", data=current_version()),
+        dcc.Store(id="default-lang", data=default_lang()),  # when an address does not say ``?lang=``
         dcc.Interval(id="version-poll", interval=POLL_MS),
         # the page's parts and the persistent ones (the window picker, the map, the command view's
         # panels and case drawer) share one grid: the page container and the page root are
@@ -28,6 +30,12 @@ def make_shell():
         html.Div(className="gb-page", children=[make_page_container(), make_controls(), make_map_card(),
                                                 make_command_panels()]),
     ])
+
+
+def default_lang() -> str:
+    """The ``language`` setting (pages apply it to an address without ``?lang=``)."""
+    config = current_app.config.get("GRIDBOARD") if has_app_context() else None
+    return norm_lang(config.language) if config is not None else "zh"
 
 
 def make_page_container():

@@ -151,7 +151,8 @@ def view(scope: Scope, lang: str = "en") -> dict:
 
 def panel_values(scope: Scope) -> dict:
     """Input values of a command-view panel callback for ``scope``, 7 days."""
-    return {("view", "data"): view(scope), ("panel-view", "data"): view(scope), ("window-choice", "value"): "7d",
+    return {("view", "data"): view(scope), ("panel-view", "data"): view(scope), ("map-view", "data"): view(scope),
+            ("window-choice", "value"): "7d",
             ("window-dates", "data"): None, ("data-version", "data"): 1, ("metric", "value"): "open",
             ("case-filter", "children"): "open_now", ("case-table", "page_current"): 0,
             ("case-table", "sort_by"): [], ("case-table", "active_cell"): {"row": 0, "column": 0},

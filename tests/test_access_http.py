@@ -35,7 +35,7 @@ CALLBACKS = [d["output"] for d in _CALLBACK_LIST if not d.get("clientside_functi
 # callbacks that read panel data for the view's scope (the others return a time, a style or a link)
 NO_DATA = ("window-range.style", "nav.href", "data-version.data", "..case-drawer.hidden")
 SCOPED_DATA = [o for o in CALLBACKS if o != PAGES_CALLBACK and not o.startswith(NO_DATA)
-               and any((i["id"], i["property"]) in (("view", "data"), ("panel-view", "data"))
+               and any((i["id"], i["property"]) in (("view", "data"), ("panel-view", "data"), ("map-view", "data"))
                        for d in _CALLBACK_LIST if d["output"] == o for i in d["inputs"] + d["state"])]
 
 

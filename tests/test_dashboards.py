@@ -129,6 +129,9 @@ def test_the_language_setting_is_the_default_unless_the_address_says_otherwise(s
         with app.server.test_request_context():
             assert with_default_language({})["lang"] == "en"
             assert with_default_language({"lang": "zh", "m": "open"}) == {"lang": "zh", "m": "open"}
+            # the shell tells the browser, which reads the panels' view from the address
+            from dashboards.shell import default_lang
+            assert default_lang() == "en"
     finally:
         unbind_caches()
 

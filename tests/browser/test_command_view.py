@@ -171,6 +171,15 @@ m.on('render', () => { frames.push({draws: draws, whole: m.style.loaded() && m.a
 """
 
 
+def drill_in_place(browser, township: str, n_grids: int):
+    """Open a township as a click in the page does (no reload), and wait until its map has every grid."""
+    before = started(browser)
+    browser.execute_script("window.history.pushState({}, '', arguments[0]);"
+                           "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));", f"/township/{township}")
+    wait_quiet(browser, before)
+    wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["features"] == n_grids)
+
+
 def test_a_drill_draws_the_new_scope_once_its_tiles_are_in(browser, live_server):
     """A frame of half-cut tiles would be drawn again a moment later: the map keeps the last whole
     picture instead (assets/map.js), and draws the township once, whole."""
@@ -180,16 +189,39 @@ def test_a_drill_draws_the_new_scope_once_its_tiles_are_in(browser, live_server)
         township, n_grids = con.execute("select township_code, count(*) from grid group by township_code "
                                         "order by township_code limit 1").fetchone()
     browser.execute_script(FRAME_PROBE)
-    before = started(browser)
-    browser.execute_script("window.history.pushState({}, '', arguments[0]);"
-                           "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));", f"/township/{township}")
-    wait_quiet(browser, before)
-    wait_for(lambda: (s := browser.execute_script(MAP_STATE)) and s["features"] == n_grids)
+    drill_in_place(browser, township, n_grids)
     frames = browser.execute_script("return window.__frames")
     drawn = [f for f in frames if f["draws"]]
     assert drawn and drawn[-1]["whole"], frames           # the township is on the canvas
     assert all(f["whole"] or f["moving"] for f in drawn), frames  # and nothing half-cut was drawn first
     assert any(not f["whole"] for f in frames), frames   # (there were frames while its tiles were being cut)
+
+
+def test_a_drill_asks_for_the_map_and_panels_without_waiting_for_the_page(browser, live_server):
+    """The panels and the map read the scope from the address, so their requests go out together with
+    the page's own (its header), not after it has come back; and the page's view, when it comes,
+    does not ask for the map again."""
+    open_page(browser, live_server.url + "/")
+    with sqlite3.connect(db_path(live_server.db_url)) as con:
+        township, n_grids = con.execute("select township_code, count(*) from grid group by township_code "
+                                        "order by township_code desc limit 1").fetchone()
+    browser.execute_script("""
+        const log = window.__asked = [], orig = window.fetch;
+        window.fetch = function (input, init) {
+          const url = typeof input === 'string' ? input : input.url;
+          let output = '';
+          try { output = JSON.parse((init && init.body) || '{}').output || ''; } catch (e) {}
+          const entry = {output: output, sent: performance.now()};
+          if (url.includes('_dash-update-component')) { log.push(entry); }
+          return orig.apply(this, arguments).then(r => { entry.back = performance.now(); return r; });
+        };""")
+    drill_in_place(browser, township, n_grids)
+    asked = browser.execute_script("return window.__asked")
+    page = [a for a in asked if "_pages_content" in a["output"]]
+    maps = [a for a in asked if "map.figure" in a["output"]]
+    panels = [a for a in asked if a["output"] == "panels-data.data"]
+    assert len(page) == 1 and len(maps) == 1 and len(panels) == 1, asked
+    assert maps[0]["sent"] < page[0]["back"] and panels[0]["sent"] < page[0]["back"], asked
 
 
 def test_a_resize_to_the_same_size_ends_at_once_and_a_real_one_relayouts(browser, live_server):
