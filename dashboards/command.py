@@ -26,7 +26,7 @@ from queries.cases import category_ranking, children_ranking, kpis, node_counts,
 from queries.mapbase import map_base
 from queries.mapdata import METRICS, map_values
 from queries.party import live_sessions, party_summary
-from queries.scope import Scope
+from queries.scope import LEVELS as SCOPE_LEVELS, Scope
 from queries.taxonomy import category_label
 
 DEFAULT_METRIC = "open"
@@ -67,7 +67,8 @@ def make_command_view(scope: Scope, query: dict):
                  href=href(scope.level, scope.code, {**query, "lang": other_lang})),
     ])
     return html.Div(className="gb-view", children=[
-        # ``page`` tells the shell's panels that this is a command view (the wall has a view too)
+        # the panels and map read this page's scope from its address; ``page`` tells the map that this
+        # view is that one (the wall's view, which the map shows there, is not)
         dcc.Store(id="view", data={"scope": scope.to_dict(), "lang": lang, "page": "command"}),
         page_setup(lang, window_choice, query.get("from") if custom else None, query.get("to") if custom else None),
         header,
@@ -248,13 +249,14 @@ clientside_callback(
 # of after it.  The server decides what the viewer may read (every query checks the scope); the page's
 # own ``view`` store, which arrives with its header, says the same, and sets nothing off again.  On other
 # pages the panels keep what they had, and the map shows the page's view if it has one (the wall's).
+# The address is read as ``components.scope_path`` writes it: ``/`` or ``/<level>/<code>``.
 clientside_callback(
     f"""
     function(path, search, view, defaultLang, panelView, mapView) {{
         const nu = window.dash_clientside.no_update;
         const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
         let fromAddress = null;
-        const m = /^\\/(?:(township|village|grid)\\/([^\\/]+)\\/?)?$/.exec(path || '');
+        const m = /^\\/(?:({'|'.join(SCOPE_LEVELS[1:])})\\/([^\\/]+)\\/?)?$/.exec(path || '');
         if (m) {{
             const asked = new URLSearchParams(search || '').get('lang');
             const lang = asked ? ({list(LANGS)!r}.indexOf(asked) >= 0 ? asked : 'zh') : defaultLang;
